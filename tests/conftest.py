@@ -1,0 +1,122 @@
+"""Fixtures: an app on a fresh database per test (SQLite always, PostgreSQL when configured)."""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Iterator
+
+import pytest
+from argon2 import PasswordHasher
+from argon2.profiles import CHEAPEST
+from flask import Flask
+from flask.testing import FlaskClient, FlaskCliRunner
+from sqlalchemy import Engine, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.orm import Session
+
+import tracelabel.models  # noqa: F401
+from tests.factories import Factory
+from tracelabel import codes, create_app
+from tracelabel.db import Base, make_engine
+from tracelabel.extensions import Database
+from tracelabel.services import accounts
+
+POSTGRES_URL = os.environ.get("TRACELABEL_TEST_DATABASE_URL")
+PUBLIC_URL = "https://trace.example.vn"
+
+
+@pytest.fixture(autouse=True, scope="session")
+def cheap_password_hashing() -> Iterator[None]:
+    """Argon2 at its cheapest parameters: the tests create many accounts; production keeps the default."""
+    original = accounts.PASSWORD_HASHER
+    accounts.PASSWORD_HASHER = PasswordHasher.from_parameters(CHEAPEST)
+    yield
+    accounts.PASSWORD_HASHER = original
+
+
+def worker_database_url(base_url: str, worker: str, purpose: str) -> str:
+    """A PostgreSQL database of this test worker's own, created when missing."""
+    url = make_url(base_url)
+    name = re.sub(r"[^a-z0-9_]", "_", f"tracelabel_{purpose}_{worker}".lower())
+    admin = make_engine(base_url.replace("postgresql+psycopg://", "postgresql://"))
+    with admin.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+        exists = connection.scalar(text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name})
+        if not exists:
+            connection.execute(text(f'CREATE DATABASE "{name}"'))
+    admin.dispose()
+    return url.set(database=name).render_as_string(hide_password=False)
+
+
+@pytest.fixture(scope="session")
+def postgres_url(worker_id: str) -> str | None:
+    """This worker's PostgreSQL test database, schema created once, or None on SQLite."""
+    if not POSTGRES_URL:
+        return None
+    url = worker_database_url(POSTGRES_URL, worker_id, "app")
+    engine = make_engine(url)
+    with engine.begin() as connection:
+        connection.execute(text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
+    Base.metadata.create_all(engine)
+    engine.dispose()
+    return url
+
+
+def empty_all_tables(engine: Engine) -> None:
+    """Start a PostgreSQL test from empty tables with identities reset."""
+    names = ", ".join(f'"{table.name}"' for table in Base.metadata.sorted_tables)
+    with engine.begin() as connection:
+        connection.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+
+
+@pytest.fixture
+def app(tmp_path, monkeypatch, postgres_url) -> Iterator[Flask]:
+    """The app on a fresh database: a new SQLite file, or emptied PostgreSQL tables."""
+    monkeypatch.setenv("TRACELABEL_INSTANCE_PATH", str(tmp_path / "instance"))
+    for name in ("DATABASE_URL", "PUBLIC_URL", "SECRET_KEY", "CODE_KEYS", "REDIS_URL"):
+        monkeypatch.delenv("TRACELABEL_" + name, raising=False)
+    url = postgres_url or f"sqlite:///{tmp_path / 'test.db'}"
+    application = create_app({
+        "TESTING": True,
+        "DATABASE_URL": url,
+        "PUBLIC_URL": PUBLIC_URL,
+        "CODE_KEYS": codes.generate_code_key("A"),
+    })
+    engine = Database.engine_for(application)
+    if postgres_url:
+        empty_all_tables(engine)
+    else:
+        Base.metadata.create_all(engine)
+    yield application
+    engine.dispose()
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    """A test client of the app."""
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app: Flask) -> FlaskCliRunner:
+    """A CLI runner of the app's commands."""
+    return app.test_cli_runner()
+
+
+@pytest.fixture
+def session(app: Flask) -> Iterator[Session]:
+    """A session on the app's database, outside any request."""
+    with Database.session_factory_for(app)() as db_session:
+        yield db_session
+
+
+@pytest.fixture
+def make(app: Flask, session: Session) -> Factory:
+    """Factories for test data, built through the services (so audit entries are real)."""
+    return Factory(session)
+
+
+@pytest.fixture(scope="session")
+def worker_id(request) -> str:
+    """The pytest-xdist worker name, or "main" without xdist."""
+    return getattr(request.config, "workerinput", {}).get("workerid", "main")

@@ -1,0 +1,63 @@
+"""tracelabel: traceability labels and trace pages for Vietnam's OCOP products."""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+from flask import Flask
+
+from tracelabel import config as settings
+from tracelabel import extensions
+from tracelabel.cli import register as register_cli
+from tracelabel.web import errors
+from tracelabel.web.api import register_api
+from tracelabel.web.public import blueprint as public
+
+
+def create_app(test_config: dict[str, Any] | None = None) -> Flask:
+    """Build the app: settings, database, blueprints, error pages and commands."""
+    app = Flask(__name__, instance_path=settings.instance_path_from_env(),
+                instance_relative_config=True)
+    configure(app, test_config)
+    register_extensions(app)
+    register_blueprints(app)
+    register_errorhandlers(app)
+    register_commands(app)
+    return app
+
+
+def configure(app: Flask, test_config: dict[str, Any] | None) -> None:
+    """Defaults, then instance/config.py, then TRACELABEL_* variables, then the test's own."""
+    os.makedirs(app.instance_path, exist_ok=True)
+    app.config.from_mapping(settings.DEFAULTS)
+    app.config.from_pyfile("config.py", silent=True)
+    app.config.from_mapping(settings.settings_from_env())
+    if test_config:
+        app.config.from_mapping(test_config)
+    app.config.setdefault("DATABASE_URL", settings.default_database_url(app.instance_path))
+    settings.fill_generated_secrets(app.config, app.instance_path)
+    app.config["PUBLIC_URL"] = app.config["PUBLIC_URL"].rstrip("/")
+
+
+def register_extensions(app: Flask) -> None:
+    """Bind the database and the API document to this app."""
+    extensions.db.init_app(app)
+    extensions.api.init_app(app, spec_kwargs={"security": [{"bearerAuth": []}]})
+    extensions.api.spec.components.security_scheme("bearerAuth", {"type": "http", "scheme": "bearer"})
+
+
+def register_blueprints(app: Flask) -> None:
+    """The public pages and the JSON API."""
+    app.register_blueprint(public)
+    register_api(extensions.api)
+
+
+def register_errorhandlers(app: Flask) -> None:
+    """One error path: problem+json under /api/, a page elsewhere."""
+    errors.register(app)
+
+
+def register_commands(app: Flask) -> None:
+    """The ``tracelabel`` command groups, also reachable as ``flask --app tracelabel``."""
+    register_cli(app)

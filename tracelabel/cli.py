@@ -1,0 +1,225 @@
+"""The ``tracelabel`` command line (also ``flask --app tracelabel …``)."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import click
+from flask import Flask, current_app
+from flask.cli import AppGroup, with_appcontext
+from gunicorn.app.base import BaseApplication
+from sqlalchemy.orm import Session
+
+from tracelabel import migrations
+from tracelabel.extensions import Database
+from tracelabel.models import ORGANIZATION_KINDS, ROLES
+from tracelabel.services import accounts, audit, demo
+from tracelabel.services.actors import SYSTEM
+from tracelabel.services.errors import DomainError
+from tracelabel.web.errors import translate
+from tracelabel.web.links import batch_trace_url
+
+
+def fail(message: str) -> None:
+    """Stop the command with a clear message and a non-zero exit."""
+    raise click.ClickException(message)
+
+
+def describe(error: DomainError) -> str:
+    """A domain error as one line per problem, fields named."""
+    lines = [translate(error.message, error.params)]
+    lines += [f"  {e.field}: {translate(e.message, e.params)}" for e in error.errors]
+    return "\n".join(lines)
+
+
+@contextmanager
+def unit_of_work() -> Iterator[Session]:
+    """A session committed once at the end, rolled back on any error."""
+    session = Database.session_factory_for(current_app)()
+    try:
+        yield session
+        session.commit()
+    except DomainError as error:
+        session.rollback()
+        fail(describe(error))
+    finally:
+        session.close()
+
+
+@click.group("db", cls=AppGroup)
+def db_group() -> None:
+    """Create, upgrade or downgrade the database schema."""
+
+
+@db_group.command("upgrade")
+@click.option("--revision", default="head", show_default=True)
+def db_upgrade(revision: str) -> None:
+    """Create or upgrade the database to the newest schema."""
+    migrations.upgrade(Database.engine_for(current_app), revision)
+    click.echo(f"Database at revision {migrations.current_revision(Database.engine_for(current_app))}.")
+
+
+@db_group.command("downgrade")
+@click.option("--revision", default="-1", show_default=True, help="e.g. -1, or base for empty")
+def db_downgrade(revision: str) -> None:
+    """Step the database schema back."""
+    migrations.downgrade(Database.engine_for(current_app), revision)
+    click.echo(f"Database at revision {migrations.current_revision(Database.engine_for(current_app))}.")
+
+
+@click.group("orgs", cls=AppGroup)
+def orgs_group() -> None:
+    """Manage producer organizations."""
+
+
+@orgs_group.command("create")
+@click.argument("name")
+@click.option("--kind", type=click.Choice(ORGANIZATION_KINDS), default="cooperative",
+              show_default=True)
+@click.option("--province")
+@click.option("--commune")
+@click.option("--address")
+@click.option("--tax-code")
+def orgs_create(name: str, kind: str, **details: Any) -> None:
+    """Register an organization and print its id."""
+    with unit_of_work() as session:
+        organization = accounts.create_organization(session, SYSTEM, name=name, kind=kind,
+                                                    **details)
+    click.echo(organization.id)
+
+
+@click.group("users", cls=AppGroup)
+def users_group() -> None:
+    """Manage accounts."""
+
+
+def _read_password(from_stdin: bool) -> str:
+    if from_stdin:
+        return sys.stdin.readline().rstrip("\r\n")
+    return click.prompt("Password", hide_input=True, confirmation_prompt=True)
+
+
+@users_group.command("create")
+@click.argument("email")
+@click.option("--role", type=click.Choice(ROLES), required=True)
+@click.option("--org", "organization_id", type=int, help="organization id (producers)")
+@click.option("--name", "display_name")
+@click.option("--password-stdin", is_flag=True, help="read the password from standard input")
+def users_create(email: str, role: str, organization_id: int | None, display_name: str | None,
+                 password_stdin: bool) -> None:
+    """Create an account (the password is prompted for, or read from stdin)."""
+    password = _read_password(password_stdin)
+    with unit_of_work() as session:
+        user = accounts.create_user(session, SYSTEM, email=email, password=password, role=role,
+                                    organization_id=organization_id, display_name=display_name)
+    click.echo(f"Created {user.role} account {user.email} (id {user.id}).")
+
+
+@click.group("tokens", cls=AppGroup)
+def tokens_group() -> None:
+    """Manage API tokens."""
+
+
+@tokens_group.command("create")
+@click.argument("email")
+@click.option("--name", default="API token", show_default=True)
+def tokens_create(email: str, name: str) -> None:
+    """Issue an API token for an account and print it (it is shown only once)."""
+    with unit_of_work() as session:
+        user = accounts.find_user(session, email)
+        _token, plain = accounts.create_token(session, SYSTEM, user, name)
+    click.echo(plain)
+
+
+@click.group("audit", cls=AppGroup)
+def audit_group() -> None:
+    """Check the audit trail."""
+
+
+@audit_group.command("verify")
+def audit_verify() -> None:
+    """Walk the audit chain; exit non-zero naming the first bad entry."""
+    with unit_of_work() as session:
+        report = audit.verify_chain(session)
+    if not report.ok:
+        fail(f"Audit chain broken at entry {report.bad_seq}: {report.problem} "
+             f"({report.entries_checked} entries checked before it).")
+    click.echo(f"Audit chain intact: {report.entries_checked} entries.")
+
+
+@click.command("seed-demo")
+@with_appcontext
+def seed_demo() -> None:
+    """Load the demo producers, products and batches (safe to run again)."""
+    with unit_of_work() as session:
+        logins = demo.seed(session, current_app.instance_path)
+    _print_demo(logins)
+
+
+def _print_demo(logins: demo.DemoLogins) -> None:
+    click.echo("Demo accounts:")
+    for email, password, role in logins.accounts:
+        click.echo(f"  {role:<9} {email}  password: {password}")
+    click.echo("Trace pages of the demo batches:")
+    with unit_of_work() as session:
+        for batch in demo.demo_batches(session):
+            recalled = " (đã thu hồi / recalled)" if batch.status == "recalled" else ""
+            url = batch_trace_url(current_app.config["PUBLIC_URL"], batch)
+            click.echo(f"  {batch.product.name}, lô {batch.lot}{recalled}: {url}")
+
+
+@click.command("serve")
+@with_appcontext
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5000, type=click.IntRange(1, 65535), show_default=True)
+@click.option("--workers", default=2, type=click.IntRange(1, 64), show_default=True)
+def serve(host: str, port: int, workers: int) -> None:
+    """Serve the app with gunicorn (the production server)."""
+    run_gunicorn(current_app._get_current_object(), host, port, workers)  # type: ignore[attr-defined]
+
+
+@click.command("demo")
+@with_appcontext
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5000, type=click.IntRange(1, 65535), show_default=True)
+@click.option("--workers", default=2, type=click.IntRange(1, 64), show_default=True)
+@click.option("--no-serve", is_flag=True, help="prepare the demo without starting the server")
+def demo_command(host: str, port: int, workers: int, no_serve: bool) -> None:
+    """Upgrade the database, load the demo data, print logins and trace URLs, then serve."""
+    migrations.upgrade(Database.engine_for(current_app))
+    with unit_of_work() as session:
+        logins = demo.seed(session, current_app.instance_path)
+    _print_demo(logins)
+    if not no_serve:
+        click.echo(f"Serving on http://{host}:{port}/ (Ctrl+C to stop)")
+        run_gunicorn(current_app._get_current_object(), host, port, workers)  # type: ignore[attr-defined]
+
+
+def run_gunicorn(app: Flask, host: str, port: int, workers: int) -> None:
+    """Run the app under gunicorn with sync workers."""
+    class Server(BaseApplication):
+        def load_config(self) -> None:
+            self.cfg.set("bind", f"{host}:{port}")
+            self.cfg.set("workers", workers)
+            self.cfg.set("worker_class", "sync")
+            self.cfg.set("accesslog", "-")
+            self.cfg.set("timeout", 120)
+
+        def load(self) -> Flask:
+            return app
+
+    Database.engine_for(app).dispose()  # each worker opens its own connections after fork
+    Server().run()
+
+
+COMMANDS = (db_group, orgs_group, users_group, tokens_group, audit_group, seed_demo, serve,
+            demo_command)
+
+
+def register(app: Flask) -> None:
+    """Attach every command to the app's CLI."""
+    for command in COMMANDS:
+        app.cli.add_command(command)

@@ -1,0 +1,61 @@
+"""Extensions, created unbound and initialised by ``create_app``."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask, current_app, g
+from flask_smorest import Api
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from tracelabel.db import make_engine, make_session_factory
+
+EXTENSION_KEY = "tracelabel.database"
+
+
+class Database:
+    """One engine per app and one session per request, closed (rolled back if uncommitted) at teardown."""
+
+    def init_app(self, app: Flask) -> None:
+        """Create the app's engine from its DATABASE_URL."""
+        engine = make_engine(app.config["DATABASE_URL"], echo=app.config["SQLALCHEMY_ECHO"])
+        app.extensions[EXTENSION_KEY] = (engine, make_session_factory(engine))
+        app.teardown_appcontext(self._close_session)
+
+    @staticmethod
+    def engine_for(app: Flask) -> Engine:
+        """The app's engine."""
+        return app.extensions[EXTENSION_KEY][0]
+
+    @staticmethod
+    def session_factory_for(app: Flask) -> sessionmaker[Session]:
+        """The app's session factory, for work outside a request (CLI, jobs)."""
+        return app.extensions[EXTENSION_KEY][1]
+
+    @property
+    def session(self) -> Session:
+        """The session of the current request or app context."""
+        if "db_session" not in g:
+            g.db_session = self.session_factory_for(current_app)()
+        return g.db_session
+
+    @staticmethod
+    def _close_session(_error: BaseException | None) -> None:
+        session = g.pop("db_session", None)
+        if session is not None:
+            session.close()
+
+
+class TracelabelApi(Api):
+    """flask-smorest's Api, leaving error pages to ``web.errors`` (problem+json under /api/)."""
+
+    def _register_error_handlers(self) -> None:  # the app registers its own
+        return None
+
+    def handle_http_exception(self, error: Any) -> Any:  # pragma: no cover - never registered
+        raise error
+
+
+db = Database()
+api = TracelabelApi()

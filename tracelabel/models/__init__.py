@@ -1,0 +1,55 @@
+"""The domain model; importing this package registers every table on ``Base.metadata``."""
+
+from tracelabel.models.accounts import ApiToken, Organization, User
+from tracelabel.models.audit import AuditEntry, AuditHead
+from tracelabel.models.batches import (
+    Batch,
+    BatchInput,
+    Scan,
+    ScanCounter,
+    TraceEvent,
+    batch_areas,
+    batch_certificates,
+    batch_facilities,
+)
+from tracelabel.models.catalog import Certificate, Facility, Product, RawMaterialArea
+from tracelabel.models.enums import (
+    AREA_CODE_STATUSES,
+    BATCH_STATUSES,
+    CERTIFICATE_SCHEMES,
+    CERTIFICATE_SUBJECTS,
+    OCOP_GROUPS,
+    ORGANIZATION_KINDS,
+    ROLES,
+    TRACE_STEPS,
+    VERIFICATION_STATUSES,
+)
+
+__all__ = [
+    "AREA_CODE_STATUSES",
+    "BATCH_STATUSES",
+    "CERTIFICATE_SCHEMES",
+    "CERTIFICATE_SUBJECTS",
+    "OCOP_GROUPS",
+    "ORGANIZATION_KINDS",
+    "ROLES",
+    "TRACE_STEPS",
+    "VERIFICATION_STATUSES",
+    "ApiToken",
+    "AuditEntry",
+    "AuditHead",
+    "Batch",
+    "BatchInput",
+    "Certificate",
+    "Facility",
+    "Organization",
+    "Product",
+    "RawMaterialArea",
+    "Scan",
+    "ScanCounter",
+    "TraceEvent",
+    "User",
+    "batch_areas",
+    "batch_certificates",
+    "batch_facilities",
+]

@@ -1,0 +1,1 @@
+"""The use cases: each takes a session, an actor and plain values, and raises DomainError."""

@@ -1,0 +1,158 @@
+"""The audit trail: append one hash-chained entry per change, and verify the chain end to end."""
+
+from __future__ import annotations
+
+import datetime as dt
+import decimal
+import hashlib
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import inspect, select, update
+from sqlalchemy.orm import Session
+
+from tracelabel.db import utcnow
+from tracelabel.models import AuditEntry, AuditHead
+from tracelabel.services.actors import Actor
+
+GENESIS_HASH = "0" * 64
+# Never copied into the trail: the trail is readable by inspectors.
+SECRET_COLUMNS = frozenset({"password_hash", "token_hash"})
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, dt.datetime):
+        return value.astimezone(dt.UTC).isoformat()
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, decimal.Decimal):
+        return str(value)
+    if isinstance(value, list | tuple):
+        return [_plain(item) for item in value]
+    if isinstance(value, dict):
+        return {str(key): _plain(item) for key, item in value.items()}
+    return value
+
+
+def snapshot(record: Any, *, extra: dict[str, Any] | None = None) -> dict[str, Any]:
+    """The record's column values as JSON-safe data, secrets left out."""
+    values = {
+        column.key: _plain(getattr(record, column.key))
+        for column in inspect(record).mapper.column_attrs
+        if column.key not in SECRET_COLUMNS
+    }
+    if extra:
+        values.update({key: _plain(value) for key, value in extra.items()})
+    return values
+
+
+def entry_digest(fields: dict[str, Any]) -> str:
+    """SHA-256 over the canonical JSON of an entry's fields (including the previous hash)."""
+    canonical = json.dumps(fields, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+def _hashed_fields(entry: AuditEntry) -> dict[str, Any]:
+    return {
+        "seq": entry.seq,
+        "occurred_at": entry.occurred_at.astimezone(dt.UTC).isoformat(),
+        "actor_user_id": entry.actor_user_id,
+        "actor_label": entry.actor_label,
+        "action": entry.action,
+        "entity_type": entry.entity_type,
+        "entity_id": entry.entity_id,
+        "before": entry.before,
+        "after": entry.after,
+        "prev_hash": entry.prev_hash,
+    }
+
+
+def _claim_next_position(session: Session) -> tuple[int, str]:
+    """Lock the chain's head (row lock on PostgreSQL, write lock on SQLite) and take the next seq."""
+    claimed = session.execute(
+        update(AuditHead)
+        .where(AuditHead.id == 1)
+        .values(seq=AuditHead.seq + 1)
+        .returning(AuditHead.seq, AuditHead.hash)
+        .execution_options(synchronize_session=False)
+    ).one_or_none()
+    if claimed is not None:
+        return claimed.seq, claimed.hash
+    session.add(AuditHead(id=1, seq=1, hash=GENESIS_HASH))
+    session.flush()
+    return 1, GENESIS_HASH
+
+
+def record_change(session: Session, actor: Actor, action: str, entity_type: str,
+                  entity_id: Any, before: dict[str, Any] | None,
+                  after: dict[str, Any] | None) -> AuditEntry:
+    """Append an audit entry for a change made in this transaction."""
+    seq, prev_hash = _claim_next_position(session)
+    entry = AuditEntry(
+        seq=seq,
+        occurred_at=utcnow(),
+        actor_user_id=actor.user_id,
+        actor_label=actor.label,
+        action=action,
+        entity_type=entity_type,
+        entity_id=str(entity_id),
+        before=before,
+        after=after,
+        prev_hash=prev_hash,
+    )
+    entry.hash = entry_digest(_hashed_fields(entry))
+    session.add(entry)
+    session.execute(
+        update(AuditHead).where(AuditHead.id == 1).values(hash=entry.hash)
+        .execution_options(synchronize_session=False)
+    )
+    session.flush()
+    return entry
+
+
+@dataclass(frozen=True)
+class ChainReport:
+    """The outcome of walking the audit chain."""
+
+    ok: bool
+    entries_checked: int
+    bad_seq: int | None = None
+    problem: str | None = None
+
+
+def check_entries(entries: Iterable[AuditEntry], head: AuditHead | None) -> ChainReport:
+    """Check order, links and hashes of entries given in seq order, then the head."""
+    expected_seq, previous_hash, checked = 1, GENESIS_HASH, 0
+    for entry in entries:
+        if entry.seq != expected_seq:
+            return ChainReport(False, checked, expected_seq,
+                               f"entry {expected_seq} is missing or out of order "
+                               f"(found entry {entry.seq} in its place)")
+        if entry.prev_hash != previous_hash:
+            return ChainReport(False, checked, entry.seq,
+                               f"entry {entry.seq} does not follow entry {entry.seq - 1}: "
+                               "an entry was removed, inserted or reordered")
+        if entry_digest(_hashed_fields(entry)) != entry.hash:
+            return ChainReport(False, checked, entry.seq,
+                               f"entry {entry.seq} was altered after it was written")
+        previous_hash, expected_seq, checked = entry.hash, expected_seq + 1, checked + 1
+    head_seq, head_hash = (head.seq, head.hash) if head else (0, GENESIS_HASH)
+    if (head_seq, head_hash) != (checked, previous_hash):
+        return ChainReport(False, checked, checked + 1 if head_seq > checked else head_seq,
+                           f"the chain ends at entry {checked} but its head names entry "
+                           f"{head_seq}: entries were removed from the end")
+    return ChainReport(True, checked)
+
+
+def verify_chain(session: Session) -> ChainReport:
+    """Walk the whole audit chain in order, streaming, and report the first bad entry."""
+    head = session.get(AuditHead, 1)
+    entries = session.scalars(
+        select(AuditEntry).order_by(AuditEntry.seq).execution_options(yield_per=1000)
+    )
+    try:
+        return check_entries(entries, head)
+    finally:
+        entries.close()  # a server-side cursor on PostgreSQL, left open by an early return

@@ -1,0 +1,1 @@
+"""The web layer: blueprints that parse input, call one service, commit once and render."""

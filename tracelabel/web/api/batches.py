@@ -1,0 +1,101 @@
+"""Batches, their chain events, publication, status changes and unit serials."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import g
+from flask.views import MethodView
+from flask_smorest import Blueprint
+
+from tracelabel.extensions import db
+from tracelabel.services import batches, events
+from tracelabel.web.api import schemas
+
+blueprint = Blueprint("batches", __name__, url_prefix="/api/v1/batches",
+                      description="Batches (lots) and their origin chain.")
+
+
+@blueprint.route("")
+class BatchCollection(MethodView):
+    @blueprint.arguments(schemas.BatchQuerySchema, location="query")
+    @blueprint.response(200, schemas.BatchPageSchema)
+    def get(self, args: dict[str, Any]) -> Any:
+        """List the batches you may see, filtered by lot, status, product or code."""
+        return batches.list_batches(db.session, g.actor, **args)
+
+    @blueprint.arguments(schemas.BatchInSchema)
+    @blueprint.response(201, schemas.BatchSchema)
+    def post(self, values: dict[str, Any]) -> Any:
+        """Create a draft batch with its origin links."""
+        batch = batches.create_batch(db.session, g.actor, values)
+        db.session.commit()
+        return batch
+
+
+@blueprint.route("/<int:batch_id>")
+class BatchItem(MethodView):
+    @blueprint.response(200, schemas.BatchSchema)
+    def get(self, batch_id: int) -> Any:
+        """Read one batch."""
+        return batches.get_batch(db.session, g.actor, batch_id)
+
+    @blueprint.arguments(schemas.BatchPatchSchema(partial=True))
+    @blueprint.response(200, schemas.BatchSchema)
+    def patch(self, changes: dict[str, Any], batch_id: int) -> Any:
+        """Change a draft batch."""
+        batch = batches.update_batch(db.session, g.actor, batch_id, changes)
+        db.session.commit()
+        return batch
+
+
+@blueprint.route("/<int:batch_id>/publish", methods=["POST"])
+@blueprint.response(200, schemas.BatchSchema)
+def publish(batch_id: int) -> Any:
+    """Publish a draft batch: its trace page goes live and its chain becomes append-only."""
+    batch = batches.publish_batch(db.session, g.actor, batch_id)
+    db.session.commit()
+    return batch
+
+
+def _status_route(move: str, summary: str) -> None:
+    @blueprint.route(f"/<int:batch_id>/{move}", methods=["POST"], endpoint=move)
+    @blueprint.arguments(schemas.StatusChangeSchema)
+    @blueprint.response(200, schemas.BatchSchema)
+    def change(values: dict[str, Any], batch_id: int) -> Any:
+        batch = batches.change_batch_status(db.session, g.actor, batch_id, move, values["reason"])
+        db.session.commit()
+        return batch
+
+    change.__doc__ = summary
+
+
+_status_route("suspend", "Suspend a published batch (inspectors), with a reason.")
+_status_route("reinstate", "Lift a suspension (inspectors), with a reason.")
+_status_route("recall", "Recall a batch (inspectors), with a reason.")
+
+
+@blueprint.route("/<int:batch_id>/units", methods=["POST"])
+@blueprint.arguments(schemas.UnitsInSchema)
+@blueprint.response(201, schemas.UnitsSchema)
+def issue_units(values: dict[str, Any], batch_id: int) -> Any:
+    """Issue the next ``count`` unit serials of a published batch."""
+    first, last = batches.issue_units(db.session, g.actor, batch_id, values["count"])
+    db.session.commit()
+    return {"batch_id": batch_id, "first": first, "last": last}
+
+
+@blueprint.route("/<int:batch_id>/events")
+class EventCollection(MethodView):
+    @blueprint.response(200, schemas.EventListSchema)
+    def get(self, batch_id: int) -> Any:
+        """The batch's chain, oldest first, corrections included."""
+        return {"items": batches.get_batch(db.session, g.actor, batch_id).events}
+
+    @blueprint.arguments(schemas.EventInSchema)
+    @blueprint.response(201, schemas.EventSchema)
+    def post(self, values: dict[str, Any], batch_id: int) -> Any:
+        """Append a step to the chain; ``supersedes_id`` makes it a correction."""
+        event = events.append_event(db.session, g.actor, batch_id, values)
+        db.session.commit()
+        return event

@@ -1,0 +1,332 @@
+"""The API's request and response shapes (marshmallow), from which the OpenAPI document is built."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import current_app
+from marshmallow import EXCLUDE, RAISE, Schema, fields, validate
+
+from tracelabel.models import (
+    AREA_CODE_STATUSES,
+    BATCH_STATUSES,
+    CERTIFICATE_SCHEMES,
+    CERTIFICATE_SUBJECTS,
+    OCOP_GROUPS,
+    TRACE_STEPS,
+    VERIFICATION_STATUSES,
+)
+from tracelabel.models.enums import ISSUING_LEVELS
+from tracelabel.web.links import batch_trace_url
+
+
+def text(max_length: int, *, required: bool = False, **kwargs: Any) -> fields.String:
+    """A text field of bounded length."""
+    bounds = validate.Length(min=1 if required else 0, max=max_length)
+    return fields.String(required=required, validate=bounds, allow_none=not required, **kwargs)
+
+
+def choice(values: tuple[str, ...], **kwargs: Any) -> fields.String:
+    """A text field from a closed vocabulary."""
+    return fields.String(validate=validate.OneOf(values), **kwargs)
+
+
+def identifier(**kwargs: Any) -> fields.Integer:
+    """A record id (a positive integer)."""
+    return fields.Integer(strict=True, validate=validate.Range(min=1, max=2**31 - 1), **kwargs)
+
+
+class InputSchema(Schema):
+    """Bodies reject unknown fields, so a typo is an error rather than silently ignored."""
+
+    class Meta:
+        unknown = RAISE
+
+
+class ListQuerySchema(Schema):
+    """Page selection shared by the list endpoints."""
+
+    class Meta:
+        unknown = EXCLUDE
+
+    page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=1_000_000))
+    per_page = fields.Integer(load_default=50, validate=validate.Range(min=1, max=200))
+
+
+class PageSchema(Schema):
+    """The envelope of a list."""
+
+    total = fields.Integer()
+    page = fields.Integer()
+    per_page = fields.Integer()
+
+
+# Products
+
+class ProductInSchema(InputSchema):
+    name = text(200, required=True, metadata={"description": "Vietnamese name"})
+    name_en = text(200)
+    brand = text(200)
+    model_code = text(100)
+    ocop_group = choice(OCOP_GROUPS, required=True)
+    unit = text(100)
+    gtin = fields.String(allow_none=True, validate=validate.Regexp(r"^\s*\d{8,14}\s*$"),
+                         metadata={"description": "GTIN-8, -12, -13 or -14; stored as 14 digits"})
+    description = text(5000)
+    standards = fields.List(fields.String(validate=validate.Length(1, 100)),
+                            validate=validate.Length(max=30))
+    warnings = text(5000)
+    storage_instructions = text(5000)
+    shelf_life_days = fields.Integer(allow_none=True, validate=validate.Range(1, 36500))
+
+
+class ProductPatchSchema(ProductInSchema):
+    pass
+
+
+class ProductSchema(ProductInSchema):
+    id = fields.Integer()
+    organization_id = fields.Integer()
+    created_at = fields.AwareDateTime()
+    updated_at = fields.AwareDateTime()
+
+
+class ProductPageSchema(PageSchema):
+    items = fields.List(fields.Nested(ProductSchema))
+
+
+class ProductQuerySchema(ListQuerySchema):
+    gtin = fields.String()
+    ocop_group = choice(OCOP_GROUPS)
+
+
+# Raw-material areas
+
+class AreaInSchema(InputSchema):
+    name = text(200, required=True)
+    material = text(200, required=True)
+    province = text(100, required=True)
+    code = text(40, metadata={"description": "official growing-area code, e.g. VN-DTOR-0017"})
+    code_status = choice(AREA_CODE_STATUSES)
+    code_status_since = fields.Date(allow_none=True)
+    commune = text(100)
+    latitude = fields.Decimal(allow_none=True, places=6, validate=validate.Range(-90, 90),
+                              as_string=False)
+    longitude = fields.Decimal(allow_none=True, places=6, validate=validate.Range(-180, 180))
+    area_ha = fields.Decimal(allow_none=True, places=2,
+                             validate=validate.Range(0, 10_000_000, min_inclusive=False))
+    standard = text(100)
+
+
+class AreaPatchSchema(AreaInSchema):
+    pass
+
+
+class AreaSchema(Schema):
+    id = fields.Integer()
+    organization_id = fields.Integer()
+    name = fields.String()
+    material = fields.String()
+    province = fields.String()
+    code = fields.String(allow_none=True)
+    code_status = fields.String()
+    code_status_since = fields.Date(allow_none=True)
+    commune = fields.String(allow_none=True)
+    latitude = fields.Float(allow_none=True)
+    longitude = fields.Float(allow_none=True)
+    area_ha = fields.Float(allow_none=True)
+    standard = fields.String(allow_none=True)
+    created_at = fields.AwareDateTime()
+
+
+class AreaPageSchema(PageSchema):
+    items = fields.List(fields.Nested(AreaSchema))
+
+
+class AreaQuerySchema(ListQuerySchema):
+    code = fields.String()
+    province = fields.String()
+
+
+# Facilities
+
+class FacilityInSchema(InputSchema):
+    name = text(200, required=True)
+    address = text(300, required=True)
+    province = text(100)
+    food_safety_cert_no = text(100)
+
+
+class FacilityPatchSchema(FacilityInSchema):
+    pass
+
+
+class FacilitySchema(FacilityInSchema):
+    id = fields.Integer()
+    organization_id = fields.Integer()
+    created_at = fields.AwareDateTime()
+
+
+class FacilityPageSchema(PageSchema):
+    items = fields.List(fields.Nested(FacilitySchema))
+
+
+# Certificates
+
+class CertificateInSchema(InputSchema):
+    scheme = choice(CERTIFICATE_SCHEMES, required=True)
+    number = text(100, required=True)
+    issuer = text(200, required=True)
+    issuing_level = choice(ISSUING_LEVELS, allow_none=True)
+    valid_from = fields.Date(required=True)
+    valid_until = fields.Date(required=True)
+    subject_type = choice(CERTIFICATE_SUBJECTS, required=True)
+    subject_id = identifier(allow_none=True)
+    stars = fields.Integer(allow_none=True, strict=True, validate=validate.Range(3, 5))
+
+
+class CertificatePatchSchema(InputSchema):
+    number = text(100)
+    issuer = text(200)
+    issuing_level = choice(ISSUING_LEVELS, allow_none=True)
+    valid_from = fields.Date()
+    valid_until = fields.Date()
+    stars = fields.Integer(allow_none=True, strict=True, validate=validate.Range(3, 5))
+
+
+class CertificateSchema(CertificateInSchema):
+    id = fields.Integer()
+    organization_id = fields.Integer()
+    verification_status = choice(VERIFICATION_STATUSES)
+    verified_at = fields.AwareDateTime(allow_none=True)
+    created_at = fields.AwareDateTime()
+
+
+class CertificatePageSchema(PageSchema):
+    items = fields.List(fields.Nested(CertificateSchema))
+
+
+class CertificateQuerySchema(ListQuerySchema):
+    scheme = choice(CERTIFICATE_SCHEMES)
+    subject_type = choice(CERTIFICATE_SUBJECTS)
+
+
+# Batches
+
+class InputLotInSchema(InputSchema):
+    code = fields.String(validate=validate.Length(1, 40),
+                         metadata={"description": "a tracelabel batch code"})
+    batch_id = identifier()
+    lot = text(40, metadata={"description": "a supplier's lot code"})
+    supplier = text(200)
+    quantity = fields.Decimal(allow_none=True, places=3,
+                              validate=validate.Range(0, 10**10, min_inclusive=False))
+    unit = text(40)
+
+
+class InputLotSchema(Schema):
+    input_batch_id = fields.Integer(allow_none=True)
+    lot = fields.String(allow_none=True)
+    supplier = fields.String(allow_none=True)
+    quantity = fields.Float(allow_none=True)
+    unit = fields.String(allow_none=True)
+
+
+class BatchInSchema(InputSchema):
+    product_id = identifier(required=True)
+    lot = text(40, required=True)
+    production_date = fields.Date(required=True)
+    expiry_date = fields.Date(allow_none=True)
+    quantity = fields.Decimal(allow_none=True, places=3,
+                              validate=validate.Range(0, 10**10, min_inclusive=False))
+    unit = text(40)
+    note = text(5000)
+    area_ids = fields.List(identifier(), validate=validate.Length(max=100))
+    facility_ids = fields.List(identifier(), validate=validate.Length(max=100))
+    certificate_ids = fields.List(identifier(), validate=validate.Length(max=100))
+    input_lots = fields.List(fields.Nested(InputLotInSchema), validate=validate.Length(max=200))
+
+
+class BatchPatchSchema(BatchInSchema):
+    class Meta:
+        exclude = ("product_id",)
+
+
+class BatchSchema(Schema):
+    id = fields.Integer()
+    code = fields.String()
+    trace_url = fields.Function(lambda batch: batch_trace_url(current_app.config["PUBLIC_URL"], batch))
+    organization_id = fields.Integer()
+    product_id = fields.Integer()
+    lot = fields.String()
+    production_date = fields.Date()
+    expiry_date = fields.Date(allow_none=True)
+    quantity = fields.Float(allow_none=True)
+    unit = fields.String(allow_none=True)
+    note = fields.String(allow_none=True)
+    status = choice(BATCH_STATUSES)
+    status_reason = fields.String(allow_none=True)
+    status_changed_at = fields.AwareDateTime(allow_none=True)
+    published_at = fields.AwareDateTime(allow_none=True)
+    units_issued = fields.Integer()
+    area_ids = fields.Function(lambda batch: [area.id for area in batch.areas])
+    facility_ids = fields.Function(lambda batch: [facility.id for facility in batch.facilities])
+    certificate_ids = fields.Function(lambda batch: [c.id for c in batch.certificates])
+    input_lots = fields.List(fields.Nested(InputLotSchema), attribute="inputs")
+    version = fields.Integer()
+    created_at = fields.AwareDateTime()
+    updated_at = fields.AwareDateTime()
+
+
+class BatchPageSchema(PageSchema):
+    items = fields.List(fields.Nested(BatchSchema))
+
+
+class BatchQuerySchema(ListQuerySchema):
+    lot = fields.String(validate=validate.Length(1, 40))
+    status = choice(BATCH_STATUSES)
+    product_id = fields.Integer(validate=validate.Range(min=1, max=2**31 - 1))
+    code = fields.String(validate=validate.Length(1, 40))
+
+
+class StatusChangeSchema(InputSchema):
+    reason = text(2000, required=True)
+
+
+class UnitsInSchema(InputSchema):
+    count = fields.Integer(required=True, strict=True, validate=validate.Range(1, 1_000_000))
+
+
+class UnitsSchema(Schema):
+    batch_id = fields.Integer()
+    first = fields.Integer()
+    last = fields.Integer()
+
+
+# Trace events
+
+class EventInSchema(InputSchema):
+    step = choice(TRACE_STEPS, required=True)
+    occurred_at = fields.AwareDateTime(required=True, format="iso")
+    area_id = identifier(allow_none=True)
+    facility_id = identifier(allow_none=True)
+    place = text(300)
+    note = text(5000)
+    supersedes_id = identifier(allow_none=True)
+
+
+class EventSchema(Schema):
+    id = fields.Integer()
+    batch_id = fields.Integer()
+    step = fields.String()
+    occurred_at = fields.Function(lambda event: event.occurred_local.isoformat())
+    area_id = fields.Integer(allow_none=True)
+    facility_id = fields.Integer(allow_none=True)
+    place = fields.String(allow_none=True)
+    note = fields.String(allow_none=True)
+    supersedes_id = fields.Integer(allow_none=True)
+    recorded_at = fields.AwareDateTime()
+
+
+class EventListSchema(Schema):
+    items = fields.List(fields.Nested(EventSchema))
