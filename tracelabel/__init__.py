@@ -14,6 +14,9 @@ from tracelabel.web import errors
 from tracelabel.web.api import register_api
 from tracelabel.web.public import blueprint as public
 
+# Message catalogs per area (tracelabel/translations/<area>/<lang>/LC_MESSAGES/messages.po).
+TRANSLATION_AREAS = ("core", "public", "workspace")
+
 
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     """Build the app: settings, database, blueprints, error pages and commands."""
@@ -43,8 +46,16 @@ def configure(app: Flask, test_config: dict[str, Any] | None) -> None:
 def register_extensions(app: Flask) -> None:
     """Bind the database and the API document to this app."""
     extensions.db.init_app(app)
+    extensions.babel.init_app(app, default_locale="vi", locale_selector=extensions.select_locale,
+                              default_translation_directories=translation_directories())
     extensions.api.init_app(app, spec_kwargs={"security": [{"bearerAuth": []}]})
     extensions.api.spec.components.security_scheme("bearerAuth", {"type": "http", "scheme": "bearer"})
+
+
+def translation_directories() -> str:
+    """Each area keeps its own catalogs; Flask-Babel merges them (";"-separated)."""
+    root = os.path.join(os.path.dirname(__file__), "translations")
+    return ";".join(os.path.join(root, area) for area in TRANSLATION_AREAS)
 
 
 def register_blueprints(app: Flask) -> None:

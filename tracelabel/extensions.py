@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Flask, current_app, g
+from flask import Flask, current_app, g, request
+from flask_babel import Babel
 from flask_smorest import Api
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
@@ -57,5 +58,18 @@ class TracelabelApi(Api):
         raise error
 
 
+LANGUAGES = ("vi", "en")
+LANGUAGE_COOKIE = "lang"
+
+
+def select_locale() -> str:
+    """Vietnamese unless the visitor asks otherwise: ?lang=, then the cookie, then Accept-Language."""
+    asked = request.args.get("lang") or request.cookies.get(LANGUAGE_COOKIE)
+    if asked in LANGUAGES:
+        return asked
+    return request.accept_languages.best_match(LANGUAGES) or LANGUAGES[0]
+
+
 db = Database()
 api = TracelabelApi()
+babel = Babel()

@@ -5,7 +5,8 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from flask import Flask, Response, jsonify, render_template, request
+from flask import Flask, Response, has_request_context, jsonify, render_template, request
+from flask_babel import gettext
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 from tracelabel.services.errors import DomainError, FieldError
@@ -18,7 +19,9 @@ PROBLEM_TYPE = "https://tracelabel.vn/problems/"
 
 
 def translate(message: str, params: dict[str, Any]) -> str:
-    """The message in the user's language with its parameters filled in."""
+    """The message in the user's language (outside a request: as written) with its parameters."""
+    if has_request_context():
+        return gettext(message, **params)
     return message % params if params else message
 
 
