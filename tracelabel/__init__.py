@@ -12,6 +12,7 @@ from tracelabel import extensions
 from tracelabel.cli import register as register_cli
 from tracelabel.web import errors
 from tracelabel.web.api import register_api
+from tracelabel.web.media import blueprint as media
 from tracelabel.web.public import blueprint as public
 
 # Message catalogs per area (tracelabel/translations/<area>/<lang>/LC_MESSAGES/messages.po).
@@ -61,6 +62,7 @@ def translation_directories() -> str:
 def register_blueprints(app: Flask) -> None:
     """The public pages and the JSON API."""
     app.register_blueprint(public)
+    app.register_blueprint(media)
     register_api(extensions.api)
 
 

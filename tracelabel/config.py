@@ -36,6 +36,7 @@ DEFAULTS: dict[str, Any] = {
     "API_PAGE_SIZE_MAX": 200,
     "JSON_SORT_KEYS": False,
     "MAX_CONTENT_LENGTH": 16 * 1024 * 1024,
+    "MAX_PHOTO_BYTES": 10 * 1024 * 1024,
 }
 
 

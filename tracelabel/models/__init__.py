@@ -24,6 +24,7 @@ from tracelabel.models.enums import (
     TRACE_STEPS,
     VERIFICATION_STATUSES,
 )
+from tracelabel.models.media import ImageBlob, PhotoVariant, ProductPhoto
 
 __all__ = [
     "AREA_CODE_STATUSES",
@@ -42,8 +43,11 @@ __all__ = [
     "BatchInput",
     "Certificate",
     "Facility",
+    "ImageBlob",
     "Organization",
+    "PhotoVariant",
     "Product",
+    "ProductPhoto",
     "RawMaterialArea",
     "Scan",
     "ScanCounter",

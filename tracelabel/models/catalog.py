@@ -28,6 +28,7 @@ from tracelabel.models.enums import (
     VERIFICATION_STATUSES,
     one_of,
 )
+from tracelabel.models.media import ProductPhoto
 
 
 class Product(Base):
@@ -61,6 +62,10 @@ class Product(Base):
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
     organization: Mapped[Organization] = relationship()
+    photos: Mapped[list[ProductPhoto]] = relationship(
+        order_by="(ProductPhoto.position, ProductPhoto.id)", cascade="all, delete-orphan",
+        passive_deletes=True,
+    )
 
 
 class RawMaterialArea(Base):

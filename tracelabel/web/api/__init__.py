@@ -7,10 +7,10 @@ from flask_smorest import Api, Blueprint
 
 from tracelabel.extensions import db
 from tracelabel.services.accounts import actor_for, authenticate_token
-from tracelabel.web.api import batches, catalog
+from tracelabel.web.api import batches, catalog, photos
 from tracelabel.web.errors import problem
 
-BLUEPRINTS: tuple[Blueprint, ...] = (*catalog.BLUEPRINTS, batches.blueprint)
+BLUEPRINTS: tuple[Blueprint, ...] = (*catalog.BLUEPRINTS, batches.blueprint, photos.blueprint)
 
 
 def authenticate_request() -> object | None:

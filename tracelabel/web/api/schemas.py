@@ -17,7 +17,13 @@ from tracelabel.models import (
     VERIFICATION_STATUSES,
 )
 from tracelabel.models.enums import ISSUING_LEVELS
+from tracelabel.services.photos import public_photo_of
 from tracelabel.web.links import batch_trace_url
+
+
+def absolute_url(path: str) -> str:
+    """A site path as a full URL under the configured public URL."""
+    return current_app.config["PUBLIC_URL"] + path
 
 
 def text(max_length: int, *, required: bool = False, **kwargs: Any) -> fields.String:
@@ -84,9 +90,18 @@ class ProductPatchSchema(ProductInSchema):
     pass
 
 
+class PhotoSchema(Schema):
+    id = fields.Integer()
+    url = fields.Function(lambda photo: absolute_url(public_photo_of(photo).src))
+    srcset = fields.Function(lambda photo: public_photo_of(photo).srcset)
+    width = fields.Function(lambda photo: public_photo_of(photo).width)
+    height = fields.Function(lambda photo: public_photo_of(photo).height)
+
+
 class ProductSchema(ProductInSchema):
     id = fields.Integer()
     organization_id = fields.Integer()
+    photos = fields.List(fields.Nested(PhotoSchema))
     created_at = fields.AwareDateTime()
     updated_at = fields.AwareDateTime()
 
