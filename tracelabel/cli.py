@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from tracelabel import migrations
 from tracelabel.extensions import Database
 from tracelabel.models import ORGANIZATION_KINDS, ROLES
-from tracelabel.services import accounts, audit, demo
+from tracelabel.services import accounts, audit, demo, imports
 from tracelabel.services.actors import SYSTEM
 from tracelabel.services.errors import DomainError
 from tracelabel.web.errors import translate
@@ -134,6 +134,34 @@ def tokens_create(email: str, name: str) -> None:
     click.echo(plain)
 
 
+@click.group("import", cls=AppGroup)
+def import_group() -> None:
+    """Import records from spreadsheets."""
+
+
+@import_group.command("batches")
+@click.argument("csv_file", type=click.File("rb"))
+@click.option("--org", "organization_id", type=int, required=True, help="the producer's id")
+@click.option("--dry-run", is_flag=True, help="check every row and write nothing")
+def import_batches(csv_file: Any, organization_id: int, dry_run: bool) -> None:
+    """Create draft batches from a CSV (UTF-8, `,` or `;`, Vietnamese or English headers)."""
+    with unit_of_work() as session:
+        try:
+            report = imports.import_batches(session, SYSTEM, csv_file.read(), dry_run=dry_run,
+                                            organization_id=organization_id)
+        except imports.ImportRejected as error:
+            fail(translate(error.message, error.params))
+        for error in report.errors:
+            click.echo(f"line {error.line}, {error.field}: {translate(error.message, error.params)}",
+                       err=True)
+        if not report.ok or dry_run:
+            session.rollback()
+        if not report.ok:
+            fail(f"{len({e.line for e in report.errors})} rows have errors; nothing was imported.")
+    verb = "would be imported (dry run)" if dry_run else "imported"
+    click.echo(f"{report.rows_written} batches {verb}.")
+
+
 @click.group("audit", cls=AppGroup)
 def audit_group() -> None:
     """Check the audit trail."""
@@ -215,8 +243,8 @@ def run_gunicorn(app: Flask, host: str, port: int, workers: int) -> None:
     Server().run()
 
 
-COMMANDS = (db_group, orgs_group, users_group, tokens_group, audit_group, seed_demo, serve,
-            demo_command)
+COMMANDS = (db_group, orgs_group, users_group, tokens_group, import_group, audit_group, seed_demo,
+            serve, demo_command)
 
 
 def register(app: Flask) -> None:

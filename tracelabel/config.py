@@ -37,6 +37,7 @@ DEFAULTS: dict[str, Any] = {
     "JSON_SORT_KEYS": False,
     "MAX_CONTENT_LENGTH": 16 * 1024 * 1024,
     "MAX_PHOTO_BYTES": 10 * 1024 * 1024,
+    "MAX_IMPORT_BYTES": 8 * 1024 * 1024,
 }
 
 

@@ -7,10 +7,11 @@ from flask_smorest import Api, Blueprint
 
 from tracelabel.extensions import db
 from tracelabel.services.accounts import actor_for, authenticate_token
-from tracelabel.web.api import batches, catalog, photos
+from tracelabel.web.api import batches, catalog, imports, photos
 from tracelabel.web.errors import problem
 
-BLUEPRINTS: tuple[Blueprint, ...] = (*catalog.BLUEPRINTS, batches.blueprint, photos.blueprint)
+BLUEPRINTS: tuple[Blueprint, ...] = (*catalog.BLUEPRINTS, batches.blueprint, photos.blueprint,
+                                      imports.blueprint)
 
 
 def authenticate_request() -> object | None:
