@@ -1,0 +1,78 @@
+"""PDF label sheets, streamed page by page: memory stays flat however many labels are written.
+
+Each page's content stream and page object are written as soon as the page is rendered; only the
+page object numbers and the set of characters used are kept. The page tree and the font subset,
+which depend on the whole run, are written last.
+"""
+
+from __future__ import annotations
+
+import itertools
+import zlib
+from collections.abc import Iterable, Iterator
+from typing import BinaryIO
+
+from tracelabel.labels.content import LabelContent
+from tracelabel.labels.pdffont import write_font
+from tracelabel.labels.pdfwriter import PdfWriter, pdf_string
+from tracelabel.labels.qrencode import ec_level
+from tracelabel.labels.sheetpage import FONT_RESOURCE, render_page
+from tracelabel.labels.templates import POINTS_PER_MM, LabelTemplate, get_template
+
+PRODUCER = "tracelabel"
+
+
+def write_sheet_pdf(labels: Iterable[LabelContent], template: str, out: BinaryIO, *,
+                    error_correction: str = "M",
+                    title: str = "Nhãn truy xuất nguồn gốc") -> int:
+    """Write the labels as a print-ready PDF on the named template; return the number written."""
+    stock = get_template(template)
+    ec_level(error_correction)  # fail before writing anything
+    writer = PdfWriter(out)
+    catalog, pages, font, resources, info = (writer.reserve() for _ in range(5))
+    writer.write_object(catalog, b"<< /Type /Catalog /Pages %d 0 R >>" % pages)
+    writer.write_object(resources, b"<< /Font << %s %d 0 R >> >>" % (FONT_RESOURCE, font))
+    page_numbers: list[int] = []
+    used: set[str] = set()
+    written = 0
+    for count, content, chars in _rendered_pages(labels, stock, error_correction):
+        page_numbers.append(_write_page(writer, stock, pages, resources, content))
+        used.update(chars)
+        written += count
+    if not page_numbers:  # an empty run still makes a valid, one-page document
+        page_numbers.append(_write_page(writer, stock, pages, resources, zlib.compress(b"")))
+    kids = b" ".join(b"%d 0 R" % number for number in page_numbers)
+    writer.write_object(pages, b"<< /Type /Pages /Kids [%s] /Count %d >>" % (
+        kids, len(page_numbers)))
+    write_font(writer, font, used)
+    writer.write_object(info, _info(title))
+    writer.finish(catalog, info)
+    return written
+
+
+def _write_page(writer: PdfWriter, stock: LabelTemplate, pages: int, resources: int,
+                content: bytes) -> int:
+    stream, page = writer.reserve(), writer.reserve()
+    writer.write_compressed_stream(stream, content)
+    writer.write_object(page, b"<< /Type /Page /Parent %d 0 R /MediaBox [0 0 %.4f %.4f]"
+                        b" /Resources %d 0 R /Contents %d 0 R >>" % (
+                            pages, stock.page_width * POINTS_PER_MM,
+                            stock.page_height * POINTS_PER_MM, resources, stream))
+    return page
+
+
+def _info(title: str) -> bytes:
+    return b"<< /Title %s /Producer %s >>" % (pdf_string(title), pdf_string(PRODUCER))
+
+
+def _chunks(labels: Iterable[LabelContent], size: int) -> Iterator[list[LabelContent]]:
+    iterator = iter(labels)
+    while chunk := list(itertools.islice(iterator, size)):
+        yield chunk
+
+
+def _rendered_pages(labels: Iterable[LabelContent], stock: LabelTemplate,
+                    error_correction: str) -> Iterator[tuple[int, bytes, str]]:
+    """Yield (labels on the page, deflated content, characters used) page by page, in order."""
+    for page in _chunks(labels, stock.per_page):
+        yield (len(page), *render_page(page, stock.name, error_correction))
