@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -13,14 +14,16 @@ from flask.cli import AppGroup, with_appcontext
 from gunicorn.app.base import BaseApplication
 from sqlalchemy.orm import Session
 
-from tracelabel import migrations
+from tracelabel import codes, migrations
 from tracelabel.extensions import Database
+from tracelabel.labels import SYMBOLOGIES, TEMPLATES
+from tracelabel.links import batch_trace_url
 from tracelabel.models import ORGANIZATION_KINDS, ROLES
-from tracelabel.services import accounts, audit, demo, imports
+from tracelabel.services import accounts, audit, batches, demo, imports
 from tracelabel.services.actors import SYSTEM
 from tracelabel.services.errors import DomainError
+from tracelabel.services.labels import FORMATS, LabelRequest, parse_units, render_batch_labels
 from tracelabel.web.errors import translate
-from tracelabel.web.links import batch_trace_url
 
 
 def fail(message: str) -> None:
@@ -162,6 +165,45 @@ def import_batches(csv_file: Any, organization_id: int, dry_run: bool) -> None:
     click.echo(f"{report.rows_written} batches {verb}.")
 
 
+@click.command("labels")
+@click.argument("batch_code")
+@click.option("--format", "fmt", type=click.Choice(FORMATS), default="pdf", show_default=True)
+@click.option("--symbology", type=click.Choice(SYMBOLOGIES), default="qr", show_default=True)
+@click.option("--template", type=click.Choice(sorted(TEMPLATES)), default="a4-3x8", show_default=True)
+@click.option("--units", help="unit serials FROM-TO (issued first, e.g. through the API)")
+@click.option("--dpi", type=click.IntRange(72, 1200), help="PNG resolution; ZPL: 203 or 300")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True), required=True)
+@with_appcontext
+def labels_command(batch_code: str, fmt: str, symbology: str, template: str, units: str | None,
+                   dpi: int | None, output: str) -> None:
+    """Write a published batch's labels to a file (PDF sheet, ZPL, PNG or SVG)."""
+    request = LabelRequest(fmt=fmt, symbology=symbology, template=template, units=units, dpi=dpi)
+    keys = codes.parse_code_keys(current_app.config["CODE_KEYS"])
+    with unit_of_work() as session:
+        batch = batches.find_batch_by_code(session, batch_code)
+        if batch is None:
+            fail(f"No batch has the code {batch_code}.")
+        total = len(parse_units(units, batch.units_issued) or []) or None
+        written = _write_labels(session, batch.id, request, keys, output, total)
+    click.echo(f"Wrote {written} labels to {output}.")
+
+
+def _write_labels(session: Session, batch_id: int, request: LabelRequest, keys: codes.CodeKeys,
+                  output: str, total: int | None) -> int:
+    partial = output + ".partial"
+    try:
+        with open(partial, "wb") as out, click.progressbar(length=total or 1, label="Labels",
+                                                          file=sys.stderr) as bar:
+            written = render_batch_labels(session, SYSTEM, batch_id, request,
+                                          public_url=current_app.config["PUBLIC_URL"],
+                                          code_keys=keys, out=out, progress=bar.update)
+        os.replace(partial, output)
+    finally:
+        if os.path.exists(partial):
+            os.remove(partial)
+    return written
+
+
 @click.group("audit", cls=AppGroup)
 def audit_group() -> None:
     """Check the audit trail."""
@@ -243,8 +285,8 @@ def run_gunicorn(app: Flask, host: str, port: int, workers: int) -> None:
     Server().run()
 
 
-COMMANDS = (db_group, orgs_group, users_group, tokens_group, import_group, audit_group, seed_demo,
-            serve, demo_command)
+COMMANDS = (db_group, orgs_group, users_group, tokens_group, import_group, labels_command,
+            audit_group, seed_demo, serve, demo_command)
 
 
 def register(app: Flask) -> None:

@@ -7,6 +7,7 @@ from typing import Any
 from flask import current_app
 from marshmallow import EXCLUDE, RAISE, Schema, fields, validate
 
+from tracelabel.links import batch_trace_url
 from tracelabel.models import (
     AREA_CODE_STATUSES,
     BATCH_STATUSES,
@@ -18,7 +19,6 @@ from tracelabel.models import (
 )
 from tracelabel.models.enums import ISSUING_LEVELS
 from tracelabel.services.photos import public_photo_of
-from tracelabel.web.links import batch_trace_url
 
 
 def absolute_url(path: str) -> str:
@@ -302,6 +302,21 @@ class BatchQuerySchema(ListQuerySchema):
     status = choice(BATCH_STATUSES)
     product_id = fields.Integer(validate=validate.Range(min=1, max=2**31 - 1))
     code = fields.String(validate=validate.Length(1, 40))
+
+
+class LabelQuerySchema(Schema):
+    class Meta:
+        unknown = EXCLUDE
+
+    format = fields.String(load_default="pdf", validate=validate.OneOf(("png", "svg", "pdf", "zpl")))
+    symbology = fields.String(load_default="qr",
+                              validate=validate.OneOf(("qr", "ean13", "upca", "gs1-128", "code128")))
+    template = fields.String(load_default="a4-3x8",
+                             validate=validate.OneOf(("a4-3x8", "a4-2x5", "roll-50x30")))
+    units = fields.String(validate=validate.Regexp(r"^\s*\d{1,9}\s*-\s*\d{1,9}\s*$"),
+                          metadata={"description": "unit serials FROM-TO (issued first)"})
+    dpi = fields.Integer(validate=validate.Range(72, 1200),
+                         metadata={"description": "PNG resolution; ZPL printer: 203 or 300"})
 
 
 class StatusChangeSchema(InputSchema):
