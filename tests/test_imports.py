@@ -98,10 +98,10 @@ def test_one_bad_row_imports_nothing_and_names_the_line(client, producer_setup, 
 
 @pytest.mark.parametrize(("data", "message"), [
     ("sản phẩm;số lô;ngày sản xuất\n".encode("utf-16"), "UTF-8"),
-    (b"", "empty"),
-    ("sản phẩm;số lô\nA;1\n".encode(), "Missing columns"),
-    ("sản phẩm;số lô;ngày sản xuất;màu sắc\nA;1;01/01/2026;đỏ\n".encode(), "Unknown columns"),
-    ("sản phẩm;số lô;ngày sản xuất\n".encode(), "no rows"),
+    (b"", "Tệp trống"),
+    ("sản phẩm;số lô\nA;1\n".encode(), "Thiếu cột: production_date"),
+    ("sản phẩm;số lô;ngày sản xuất;màu sắc\nA;1;01/01/2026;đỏ\n".encode(), "Cột không nhận ra: màu sắc"),
+    ("sản phẩm;số lô;ngày sản xuất\n".encode(), "không có dòng dữ liệu"),
 ])
 def test_unreadable_files_are_refused(client, producer_setup, session, data, message):
     owner, *_ = producer_setup

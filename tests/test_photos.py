@@ -97,11 +97,11 @@ def test_small_photo_keeps_its_size(client, make):
 
 
 @pytest.mark.parametrize(("data", "name", "message"), [
-    (b"just some text, not a photo", "photo.jpg", "JPEG, PNG or WebP"),
-    (b"", "empty.jpg", "empty"),
-    ("truncated", "cut.jpg", "damaged"),
-    ("bomb", "bomb.png", "pixels"),
-    ("gif", "anim.gif", "JPEG, PNG or WebP"),
+    (b"just some text, not a photo", "photo.jpg", "JPEG, PNG hoặc WebP"),
+    (b"", "empty.jpg", "Tệp trống"),
+    ("truncated", "cut.jpg", "bị hỏng"),
+    ("bomb", "bomb.png", "điểm ảnh"),
+    ("gif", "anim.gif", "JPEG, PNG hoặc WebP"),
 ])
 def test_bad_uploads_are_refused_and_nothing_is_stored(client, make, session, data, name, message):
     owner = make.producer()

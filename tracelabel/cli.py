@@ -19,7 +19,7 @@ from tracelabel.extensions import Database
 from tracelabel.labels import SYMBOLOGIES, TEMPLATES
 from tracelabel.links import batch_trace_url
 from tracelabel.models import ORGANIZATION_KINDS, ROLES
-from tracelabel.services import accounts, audit, batches, demo, imports
+from tracelabel.services import accounts, audit, batches, demo, imports, readiness
 from tracelabel.services.actors import SYSTEM
 from tracelabel.services.errors import DomainError
 from tracelabel.services.labels import FORMATS, LabelRequest, parse_units, render_batch_labels
@@ -204,6 +204,27 @@ def _write_labels(session: Session, batch_id: int, request: LabelRequest, keys: 
     return written
 
 
+@click.command("readiness")
+@click.argument("batch_code")
+@click.option("--strict", is_flag=True, help="exit 1 when the trace lacks any item")
+@with_appcontext
+def readiness_command(batch_code: str, strict: bool) -> None:
+    """List which of the ten items of Circular 02/2024 a batch's trace would lack."""
+    with unit_of_work() as session:
+        batch = batches.find_batch_by_code(session, batch_code)
+        if batch is None:
+            fail(f"No batch has the code {batch_code}.")
+        report = readiness.batch_readiness(session, SYSTEM, batch.id)
+    for key, label in readiness.ITEMS.items():
+        click.echo(f"  [{'x' if report.item_ok(key) else ' '}] {label}")
+    for gap in report.gaps:
+        click.echo(f"  - {translate(gap.message, gap.params)}")
+    click.echo("Ready: the trace shows every item." if report.ready
+               else f"{len(report.gaps)} gaps to fill before the trace is complete.")
+    if strict and not report.ready:
+        sys.exit(1)
+
+
 @click.group("audit", cls=AppGroup)
 def audit_group() -> None:
     """Check the audit trail."""
@@ -286,7 +307,7 @@ def run_gunicorn(app: Flask, host: str, port: int, workers: int) -> None:
 
 
 COMMANDS = (db_group, orgs_group, users_group, tokens_group, import_group, labels_command,
-            audit_group, seed_demo, serve, demo_command)
+            readiness_command, audit_group, seed_demo, serve, demo_command)
 
 
 def register(app: Flask) -> None:

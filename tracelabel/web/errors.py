@@ -21,7 +21,9 @@ PROBLEM_TYPE = "https://tracelabel.vn/problems/"
 def translate(message: str, params: dict[str, Any]) -> str:
     """The message in the user's language (outside a request: as written) with its parameters."""
     if has_request_context():
-        return gettext(message, **params)
+        words = {key: gettext(value) if isinstance(value, str) else value
+                 for key, value in params.items()}
+        return gettext(message, **words)
     return message % params if params else message
 
 

@@ -8,7 +8,7 @@ from flask_smorest import Api, Blueprint
 from tracelabel.extensions import db
 from tracelabel.services.accounts import actor_for, authenticate_token
 from tracelabel.web.api import batches, catalog, imports, photos
-from tracelabel.web.errors import problem
+from tracelabel.web.errors import problem, translate
 
 BLUEPRINTS: tuple[Blueprint, ...] = (*catalog.BLUEPRINTS, batches.blueprint, photos.blueprint,
                                       imports.blueprint)
@@ -21,7 +21,7 @@ def authenticate_request() -> object | None:
     scheme, _, token = request.headers.get("Authorization", "").partition(" ")
     user = authenticate_token(db.session, token.strip()) if scheme.lower() == "bearer" else None
     if user is None:
-        return problem(401, "Send a valid API token: Authorization: Bearer <token>.",
+        return problem(401, translate("Send a valid API token: Authorization: Bearer <token>.", {}),
                        headers={"WWW-Authenticate": 'Bearer realm="tracelabel"'})
     if db.session.dirty:
         db.session.commit()  # the token's last use, noted at most every few minutes

@@ -11,9 +11,10 @@ from flask_smorest import Blueprint
 
 from tracelabel import codes
 from tracelabel.extensions import db
-from tracelabel.services import batches, events
+from tracelabel.services import batches, events, readiness
 from tracelabel.services.labels import MEDIA_TYPES, LabelRequest, render_batch_labels
 from tracelabel.web.api import schemas
+from tracelabel.web.errors import translate
 
 blueprint = Blueprint("batches", __name__, url_prefix="/api/v1/batches",
                       description="Batches (lots) and their origin chain.")
@@ -76,6 +77,20 @@ def _status_route(move: str, summary: str) -> None:
 _status_route("suspend", "Suspend a published batch (inspectors), with a reason.")
 _status_route("reinstate", "Lift a suspension (inspectors), with a reason.")
 _status_route("recall", "Recall a batch (inspectors), with a reason.")
+
+
+@blueprint.route("/<int:batch_id>/readiness", methods=["GET"])
+@blueprint.response(200, schemas.ReadinessSchema)
+def batch_readiness(batch_id: int) -> Any:
+    """Which of the ten items of Circular 02/2024 the batch's trace would lack."""
+    report = readiness.batch_readiness(db.session, g.actor, batch_id)
+    return {
+        "batch_id": report.batch_id, "ready": report.ready,
+        "items": [{"item": key, "label": translate(label, {}), "ok": report.item_ok(key)}
+                  for key, label in readiness.ITEMS.items()],
+        "gaps": [{"item": gap.item, "message": translate(gap.message, gap.params)}
+                 for gap in report.gaps],
+    }
 
 
 @blueprint.route("/<int:batch_id>/units", methods=["POST"])

@@ -319,6 +319,24 @@ class LabelQuerySchema(Schema):
                          metadata={"description": "PNG resolution; ZPL printer: 203 or 300"})
 
 
+class ReadinessItemSchema(Schema):
+    item = fields.String()
+    label = fields.String()
+    ok = fields.Boolean()
+
+
+class GapSchema(Schema):
+    item = fields.String()
+    message = fields.String()
+
+
+class ReadinessSchema(Schema):
+    batch_id = fields.Integer()
+    ready = fields.Boolean()
+    items = fields.List(fields.Nested(ReadinessItemSchema))
+    gaps = fields.List(fields.Nested(GapSchema))
+
+
 class StatusChangeSchema(InputSchema):
     reason = text(2000, required=True)
 
