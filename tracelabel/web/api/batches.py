@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import tempfile
 from typing import Any
 
@@ -11,7 +12,8 @@ from flask_smorest import Blueprint
 
 from tracelabel import codes
 from tracelabel.extensions import db
-from tracelabel.services import batches, events, readiness
+from tracelabel.services import batches, events, passport, readiness
+from tracelabel.services.errors import Conflict
 from tracelabel.services.labels import MEDIA_TYPES, LabelRequest, render_batch_labels
 from tracelabel.web.api import schemas
 from tracelabel.web.errors import translate
@@ -91,6 +93,18 @@ def batch_readiness(batch_id: int) -> Any:
         "gaps": [{"item": gap.item, "message": translate(gap.message, gap.params)}
                  for gap in report.gaps],
     }
+
+
+@blueprint.route("/<int:batch_id>/passport", methods=["GET"])
+@blueprint.response(200, description="the digital product passport (JSON-LD)",
+                    content_type="application/ld+json")
+def batch_passport(batch_id: int) -> Any:
+    """The batch's digital product passport (Decree 37/2026), as the public resolver serves it."""
+    batch = batches.get_batch(db.session, g.actor, batch_id)
+    if batch.status == "draft":
+        raise Conflict("A draft batch has no passport yet; publish it first.")
+    body = passport.batch_passport(batch, current_app.config["PUBLIC_URL"])
+    return Response(json.dumps(body, ensure_ascii=False), mimetype="application/ld+json")
 
 
 @blueprint.route("/<int:batch_id>/units", methods=["POST"])
