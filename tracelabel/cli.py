@@ -19,10 +19,11 @@ from tracelabel.extensions import Database
 from tracelabel.labels import SYMBOLOGIES, TEMPLATES
 from tracelabel.links import batch_trace_url
 from tracelabel.models import ORGANIZATION_KINDS, ROLES
-from tracelabel.services import accounts, audit, batches, demo, imports, readiness
+from tracelabel.services import accounts, audit, batches, demo, exports, imports, readiness
 from tracelabel.services.actors import SYSTEM
 from tracelabel.services.errors import DomainError
 from tracelabel.services.labels import FORMATS, LabelRequest, parse_units, render_batch_labels
+from tracelabel.services.search import BatchFilters
 from tracelabel.web.errors import translate
 
 
@@ -225,6 +226,36 @@ def readiness_command(batch_code: str, strict: bool) -> None:
         sys.exit(1)
 
 
+@click.command("export")
+@click.option("--format", "fmt", type=click.Choice(["epcis", "csv"]), required=True)
+@click.option("--code", help="a batch code, unit code or trace URL")
+@click.option("--lot")
+@click.option("--status", type=click.Choice(["draft", "published", "suspended", "recalled"]))
+@click.option("--org", "organization_id", type=int, help="one producer's id")
+@click.option("--producer", help="producer name contains")
+@click.option("--province")
+@click.option("--area-code")
+@click.option("--from", "produced_from", type=click.DateTime(["%Y-%m-%d"]), help="produced on or after")
+@click.option("--to", "produced_to", type=click.DateTime(["%Y-%m-%d"]), help="produced on or before")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True), required=True)
+@with_appcontext
+def export_command(fmt: str, output: str, **filters: Any) -> None:
+    """Export origin chains as GS1 EPCIS 2.0 JSON-LD or the sortable CSV (UTF-8 with BOM)."""
+    for key in ("produced_from", "produced_to"):
+        filters[key] = filters[key].date() if filters[key] else None
+    writer = exports.write_epcis if fmt == "epcis" else exports.write_csv
+    partial = output + ".partial"
+    try:
+        with unit_of_work() as session, open(partial, "wb") as out:
+            count = writer(exports.matching_batches(session, SYSTEM, BatchFilters(**filters)),
+                           current_app.config["PUBLIC_URL"], out)
+        os.replace(partial, output)
+    finally:
+        if os.path.exists(partial):
+            os.remove(partial)
+    click.echo(f"Wrote {count} {'events' if fmt == 'epcis' else 'rows'} to {output}.")
+
+
 @click.group("audit", cls=AppGroup)
 def audit_group() -> None:
     """Check the audit trail."""
@@ -307,7 +338,7 @@ def run_gunicorn(app: Flask, host: str, port: int, workers: int) -> None:
 
 
 COMMANDS = (db_group, orgs_group, users_group, tokens_group, import_group, labels_command,
-            readiness_command, audit_group, seed_demo, serve, demo_command)
+            readiness_command, export_command, audit_group, seed_demo, serve, demo_command)
 
 
 def register(app: Flask) -> None:

@@ -16,6 +16,8 @@ from sqlalchemy.orm import Session
 from tracelabel.db import utcnow
 from tracelabel.models import AuditEntry, AuditHead
 from tracelabel.services.actors import Actor
+from tracelabel.services.errors import Forbidden
+from tracelabel.services.pages import Page, paginate
 
 GENESIS_HASH = "0" * 64
 # Never copied into the trail: the trail is readable by inspectors.
@@ -110,6 +112,22 @@ def record_change(session: Session, actor: Actor, action: str, entity_type: str,
     )
     session.flush()
     return entry
+
+
+def list_entries(session: Session, actor: Actor, *, page: int = 1, per_page: int = 50,
+                 **filters: Any) -> Page:
+    """Audit entries, newest first, filtered by actor, entity, action and time (inspectors, admins)."""
+    if actor.role not in ("inspector", "admin", "system"):
+        raise Forbidden("Only inspectors and administrators read the audit trail.")
+    statement = select(AuditEntry)
+    for key in ("actor_user_id", "entity_type", "entity_id", "action"):
+        if filters.get(key) is not None:
+            statement = statement.where(getattr(AuditEntry, key) == filters[key])
+    if filters.get("since") is not None:
+        statement = statement.where(AuditEntry.occurred_at >= filters["since"])
+    if filters.get("until") is not None:
+        statement = statement.where(AuditEntry.occurred_at <= filters["until"])
+    return paginate(session, statement.order_by(AuditEntry.seq.desc()), page, per_page)
 
 
 @dataclass(frozen=True)

@@ -24,12 +24,10 @@ from tracelabel.services.actors import (
     get_visible,
     owning_organization,
     require_owner,
-    visible,
 )
 from tracelabel.services.audit import record_change, snapshot
 from tracelabel.services.errors import Conflict, FieldError, Forbidden, ValidationFailed
 from tracelabel.services.fields import clean_text, require_date_order
-from tracelabel.services.pages import Page, paginate
 
 MAX_UNITS_PER_REQUEST = 1_000_000
 MAX_SERIAL = 99_999_999
@@ -60,25 +58,6 @@ def find_batch_by_code(session: Session, code: str) -> Batch | None:
     except codes.CodeError:
         return None
     return session.scalar(select(Batch).where(Batch.code == canonical))
-
-
-def list_batches(session: Session, actor: Actor, *, page: int = 1, per_page: int = 50,
-                 lot: str | None = None, status: str | None = None,
-                 product_id: int | None = None, code: str | None = None) -> Page:
-    """Batches the actor may see, newest first, filtered by lot, status, product or code."""
-    statement = visible(select(Batch), Batch, actor)
-    if lot:
-        statement = statement.where(Batch.lot == lot)
-    if status:
-        statement = statement.where(Batch.status == status)
-    if product_id:
-        statement = statement.where(Batch.product_id == product_id)
-    if code:
-        try:
-            statement = statement.where(Batch.code == codes.parse_batch_code(code))
-        except codes.CodeError:
-            return Page([], 0, page, per_page)
-    return paginate(session, statement.order_by(Batch.id.desc()), page, per_page)
 
 
 def _new_code(session: Session) -> str:

@@ -7,11 +7,11 @@ from flask_smorest import Api, Blueprint
 
 from tracelabel.extensions import db
 from tracelabel.services.accounts import actor_for, authenticate_token
-from tracelabel.web.api import batches, catalog, imports, photos
+from tracelabel.web.api import batches, catalog, imports, inspection, photos
 from tracelabel.web.errors import problem, translate
 
 BLUEPRINTS: tuple[Blueprint, ...] = (*catalog.BLUEPRINTS, batches.blueprint, photos.blueprint,
-                                      imports.blueprint)
+                                      imports.blueprint, inspection.blueprint)
 
 
 def authenticate_request() -> object | None:

@@ -12,7 +12,7 @@ from flask_smorest import Blueprint
 
 from tracelabel import codes
 from tracelabel.extensions import db
-from tracelabel.services import batches, events, passport, readiness
+from tracelabel.services import batches, events, passport, readiness, search
 from tracelabel.services.errors import Conflict
 from tracelabel.services.labels import MEDIA_TYPES, LabelRequest, render_batch_labels
 from tracelabel.web.api import schemas
@@ -27,8 +27,12 @@ class BatchCollection(MethodView):
     @blueprint.arguments(schemas.BatchQuerySchema, location="query")
     @blueprint.response(200, schemas.BatchPageSchema)
     def get(self, args: dict[str, Any]) -> Any:
-        """List the batches you may see, filtered by lot, status, product or code."""
-        return batches.list_batches(db.session, g.actor, **args)
+        """Search the batches you may see (inspectors: every producer's), paginated and sortable."""
+        paging = {key: args.pop(key) for key in ("page", "per_page", "sort")}
+        found = search.search_batches(db.session, g.actor, search.BatchFilters(**args), **paging)
+        return {"items": found.items, "total": min(found.total, search.COUNT_CAP),
+                "total_is_lower_bound": found.total > search.COUNT_CAP,
+                "page": found.page, "per_page": found.per_page}
 
     @blueprint.arguments(schemas.BatchInSchema)
     @blueprint.response(201, schemas.BatchSchema)

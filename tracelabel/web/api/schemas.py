@@ -295,13 +295,33 @@ class BatchSchema(Schema):
 
 class BatchPageSchema(PageSchema):
     items = fields.List(fields.Nested(BatchSchema))
+    total_is_lower_bound = fields.Boolean(
+        metadata={"description": "true when more matches exist than were counted (10,000)"})
+
+
+def query_id(**kwargs: Any) -> fields.Integer:
+    """A record id in a query string."""
+    return fields.Integer(validate=validate.Range(min=1, max=2**31 - 1), **kwargs)
 
 
 class BatchQuerySchema(ListQuerySchema):
+    code = fields.String(validate=validate.Length(1, 300),
+                         metadata={"description": "a short code, unit code or a pasted trace URL"})
     lot = fields.String(validate=validate.Length(1, 40))
     status = choice(BATCH_STATUSES)
-    product_id = fields.Integer(validate=validate.Range(min=1, max=2**31 - 1))
-    code = fields.String(validate=validate.Length(1, 40))
+    product_id = query_id()
+    product = fields.String(validate=validate.Length(1, 200), metadata={"description": "name contains"})
+    organization_id = query_id()
+    producer = fields.String(validate=validate.Length(1, 200), metadata={"description": "name contains"})
+    province = fields.String(validate=validate.Length(1, 100))
+    area_code = fields.String(validate=validate.Length(1, 40))
+    area_id = query_id()
+    certificate_scheme = choice(CERTIFICATE_SCHEMES)
+    certificate_status = choice(("valid", "expired", "verified", "rejected", "unverified"))
+    produced_from = fields.Date()
+    produced_to = fields.Date()
+    has_gaps = fields.Boolean(metadata={"description": "trace lacks an item of Circular 02/2024"})
+    sort = choice(("newest", "production_date", "-production_date", "lot"), load_default="newest")
 
 
 class LabelQuerySchema(Schema):
