@@ -99,8 +99,7 @@ def _gap_condition() -> Any:
 
 
 def _certificate_condition(scheme: str | None, status: str | None, today: dt.date) -> Any:
-    conditions = [batch_certificates.c.batch_id == Batch.id,
-                  batch_certificates.c.certificate_id == Certificate.id]
+    conditions = [batch_certificates.c.certificate_id == Certificate.id]
     if scheme:
         conditions.append(Certificate.scheme == scheme)
     if status == "expired":
@@ -109,7 +108,7 @@ def _certificate_condition(scheme: str | None, status: str | None, today: dt.dat
         conditions.append(and_(Certificate.valid_from <= today, Certificate.valid_until >= today))
     elif status in ("verified", "rejected", "unverified"):
         conditions.append(Certificate.verification_status == status)
-    return exists().where(*conditions)
+    return Batch.id.in_(select(batch_certificates.c.batch_id).where(*conditions))
 
 
 def apply_filters(statement: Select[Any], f: BatchFilters, today: dt.date) -> Select[Any]:
@@ -132,11 +131,12 @@ def apply_filters(statement: Select[Any], f: BatchFilters, today: dt.date) -> Se
     if f.province:
         statement = statement.where(func.lower(Organization.province) == f.province.strip().lower())
     if f.area_code or f.area_id:
-        area = [batch_areas.c.batch_id == Batch.id]
-        area.append(batch_areas.c.area_id == f.area_id if f.area_id else and_(
-            batch_areas.c.area_id == RawMaterialArea.id,
-            RawMaterialArea.code == f.area_code.strip().upper()))
-        statement = statement.where(exists().where(*area))
+        # IN (…) rather than a correlated EXISTS: the few matching links are found by index first.
+        areas = (select(RawMaterialArea.id).where(RawMaterialArea.id == f.area_id) if f.area_id
+                 else select(RawMaterialArea.id).where(
+                     RawMaterialArea.code == f.area_code.strip().upper()))
+        statement = statement.where(Batch.id.in_(
+            select(batch_areas.c.batch_id).where(batch_areas.c.area_id.in_(areas))))
     if f.certificate_scheme or f.certificate_status:
         statement = statement.where(_certificate_condition(f.certificate_scheme,
                                                            f.certificate_status, today))
@@ -167,13 +167,13 @@ def search_batches(session: Session, actor: Actor, filters: BatchFilters, *, sor
 
 def batches_from_area(session: Session, actor: Actor, area_id: int) -> list[Batch]:
     """One step forward from a raw-material area: every batch that names it as an origin."""
-    statement = visible(select(Batch), Batch, actor).where(
-        exists().where(batch_areas.c.batch_id == Batch.id, batch_areas.c.area_id == area_id))
+    statement = visible(select(Batch), Batch, actor).where(Batch.id.in_(
+        select(batch_areas.c.batch_id).where(batch_areas.c.area_id == area_id)))
     return list(session.scalars(statement.order_by(Batch.id)))
 
 
 def batches_made_from(session: Session, actor: Actor, batch_id: int) -> list[Batch]:
     """One step forward from a lot: every batch that used it as an input lot."""
-    statement = visible(select(Batch), Batch, actor).where(
-        exists().where(BatchInput.batch_id == Batch.id, BatchInput.input_batch_id == batch_id))
+    statement = visible(select(Batch), Batch, actor).where(Batch.id.in_(
+        select(BatchInput.batch_id).where(BatchInput.input_batch_id == batch_id)))
     return list(session.scalars(statement.order_by(Batch.id)))
