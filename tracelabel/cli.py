@@ -19,7 +19,16 @@ from tracelabel.extensions import Database
 from tracelabel.labels import SYMBOLOGIES, TEMPLATES
 from tracelabel.links import batch_trace_url
 from tracelabel.models import ORGANIZATION_KINDS, ROLES
-from tracelabel.services import accounts, audit, batches, demo, exports, imports, readiness
+from tracelabel.services import (
+    accounts,
+    audit,
+    backups,
+    batches,
+    demo,
+    exports,
+    imports,
+    readiness,
+)
 from tracelabel.services.actors import SYSTEM
 from tracelabel.services.errors import DomainError
 from tracelabel.services.labels import FORMATS, LabelRequest, parse_units, render_batch_labels
@@ -256,6 +265,34 @@ def export_command(fmt: str, output: str, **filters: Any) -> None:
     click.echo(f"Wrote {count} {'events' if fmt == 'epcis' else 'rows'} to {output}.")
 
 
+@click.command("backup")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True), required=True)
+@with_appcontext
+def backup_command(output: str) -> None:
+    """Back up the SQLite database (online, consistent) with the instance's keys."""
+    try:
+        size = backups.write_backup(current_app.config["DATABASE_URL"], current_app.instance_path,
+                                    output)
+    except backups.BackupError as error:
+        fail(str(error))
+    click.echo(f"Backed up {size:,} bytes of database and the instance keys to {output}.")
+
+
+@click.command("restore")
+@click.argument("archive", type=click.Path(exists=True, dir_okay=False))
+@click.option("--force", is_flag=True, help="replace a database that already holds data")
+@with_appcontext
+def restore_command(archive: str, force: bool) -> None:
+    """Restore a backup into this instance (stop the server first)."""
+    Database.engine_for(current_app).dispose()
+    try:
+        backups.restore_backup(archive, current_app.config["DATABASE_URL"],
+                               current_app.instance_path, force=force)
+    except backups.BackupError as error:
+        fail(str(error))
+    click.echo("Restored. Run `tracelabel audit verify` to check the trail, then start the server.")
+
+
 @click.group("audit", cls=AppGroup)
 def audit_group() -> None:
     """Check the audit trail."""
@@ -338,7 +375,8 @@ def run_gunicorn(app: Flask, host: str, port: int, workers: int) -> None:
 
 
 COMMANDS = (db_group, orgs_group, users_group, tokens_group, import_group, labels_command,
-            readiness_command, export_command, audit_group, seed_demo, serve, demo_command)
+            readiness_command, export_command, backup_command, restore_command, audit_group,
+            seed_demo, serve, demo_command)
 
 
 def register(app: Flask) -> None:
