@@ -6,6 +6,7 @@ import os
 from typing import Any
 
 from flask import Flask
+from werkzeug.routing import IntegerConverter
 
 from tracelabel import config as settings
 from tracelabel import extensions
@@ -59,8 +60,18 @@ def translation_directories() -> str:
     return ";".join(os.path.join(root, area) for area in TRANSLATION_AREAS)
 
 
+class DatabaseIdConverter(IntegerConverter):
+    """``<int:…>`` limited to ids the database can hold: a larger number is an unknown page (404)."""
+
+    def __init__(self, url_map: Any, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("min", 1)
+        kwargs.setdefault("max", 2**31 - 1)
+        super().__init__(url_map, *args, **kwargs)
+
+
 def register_blueprints(app: Flask) -> None:
     """The public pages and the JSON API."""
+    app.url_map.converters["int"] = DatabaseIdConverter
     app.register_blueprint(public)
     app.register_blueprint(media)
     register_api(extensions.api)

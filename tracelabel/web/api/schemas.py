@@ -125,11 +125,10 @@ class AreaInSchema(InputSchema):
     code_status = choice(AREA_CODE_STATUSES)
     code_status_since = fields.Date(allow_none=True)
     commune = text(100)
-    latitude = fields.Decimal(allow_none=True, places=6, validate=validate.Range(-90, 90),
-                              as_string=False)
-    longitude = fields.Decimal(allow_none=True, places=6, validate=validate.Range(-180, 180))
-    area_ha = fields.Decimal(allow_none=True, places=2,
-                             validate=validate.Range(0, 10_000_000, min_inclusive=False))
+    latitude = fields.Float(allow_none=True, allow_nan=False, validate=validate.Range(-90, 90))
+    longitude = fields.Float(allow_none=True, allow_nan=False, validate=validate.Range(-180, 180))
+    area_ha = fields.Float(allow_none=True, allow_nan=False,
+                             validate=validate.Range(0.01, 10_000_000))
     standard = text(100)
 
 
@@ -234,8 +233,8 @@ class InputLotInSchema(InputSchema):
     batch_id = identifier()
     lot = text(40, metadata={"description": "a supplier's lot code"})
     supplier = text(200)
-    quantity = fields.Decimal(allow_none=True, places=3,
-                              validate=validate.Range(0, 10**10, min_inclusive=False))
+    quantity = fields.Float(allow_none=True, allow_nan=False,
+                              validate=validate.Range(0.001, 10**10))
     unit = text(40)
 
 
@@ -252,8 +251,8 @@ class BatchInSchema(InputSchema):
     lot = text(40, required=True)
     production_date = fields.Date(required=True)
     expiry_date = fields.Date(allow_none=True)
-    quantity = fields.Decimal(allow_none=True, places=3,
-                              validate=validate.Range(0, 10**10, min_inclusive=False))
+    quantity = fields.Float(allow_none=True, allow_nan=False,
+                              validate=validate.Range(0.001, 10**10))
     unit = text(40)
     note = text(5000)
     area_ids = fields.List(identifier(), validate=validate.Length(max=100))
@@ -296,7 +295,7 @@ class BatchSchema(Schema):
 class BatchPageSchema(PageSchema):
     items = fields.List(fields.Nested(BatchSchema))
     total_is_lower_bound = fields.Boolean(
-        metadata={"description": "true when more matches exist than were counted (10,000)"})
+        metadata={"description": "true when more matches exist than were counted (1,000)"})
 
 
 def query_id(**kwargs: Any) -> fields.Integer:
