@@ -13,8 +13,8 @@ from __future__ import annotations
 import os
 
 import schemathesis
-from schemathesis.specs.openapi.checks import positive_data_acceptance
 from hypothesis import HealthCheck, given, settings
+from schemathesis.specs.openapi.checks import positive_data_acceptance
 
 from tests.factories import Factory
 from tracelabel.extensions import Database

@@ -5,9 +5,9 @@ from __future__ import annotations
 import http
 from typing import Any
 
+import marshmallow as ma
 from flask import Flask, current_app, g, request
 from flask_babel import Babel
-import marshmallow as ma
 from flask_smorest import Api
 from flask_smorest.utils import prepare_response
 from sqlalchemy import Engine
