@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import re
+import uuid
 from collections.abc import Iterator
 
 import pytest
@@ -36,7 +37,10 @@ def cheap_password_hashing() -> Iterator[None]:
 
 
 def worker_database_url(base_url: str, worker: str, purpose: str) -> str:
-    """A PostgreSQL database of this test worker's own, created when missing."""
+    """A PostgreSQL database of this test run's worker alone, created when missing.
+
+    ``worker`` carries the run's id too, so two test runs on one server never share a database.
+    """
     url = make_url(base_url)
     name = re.sub(r"[^a-z0-9_]", "_", f"tracelabel_{purpose}_{worker}".lower())
     admin = make_engine(base_url.replace("postgresql+psycopg://", "postgresql://"))
@@ -48,18 +52,33 @@ def worker_database_url(base_url: str, worker: str, purpose: str) -> str:
     return url.set(database=name).render_as_string(hide_password=False)
 
 
+def drop_worker_databases(base_url: str, worker: str) -> None:
+    """Remove the databases this run's worker created."""
+    admin = make_engine(base_url.replace("postgresql+psycopg://", "postgresql://"))
+    prefix = re.sub(r"[^a-z0-9_]", "_", worker.lower())
+    with admin.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+        names = connection.scalars(text("SELECT datname FROM pg_database WHERE datname LIKE "
+                                        "'tracelabel\\_%' AND datname LIKE :suffix"),
+                                   {"suffix": f"%\\_{prefix}"}).all()
+        for name in names:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
 @pytest.fixture(scope="session")
-def postgres_url(worker_id: str) -> str | None:
+def postgres_url(worker_id: str) -> Iterator[str | None]:
     """This worker's PostgreSQL test database, schema created once, or None on SQLite."""
     if not POSTGRES_URL:
-        return None
+        yield None
+        return
     url = worker_database_url(POSTGRES_URL, worker_id, "app")
     engine = make_engine(url)
     with engine.begin() as connection:
         connection.execute(text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
     Base.metadata.create_all(engine)
     engine.dispose()
-    return url
+    yield url
+    drop_worker_databases(POSTGRES_URL, worker_id)
 
 
 def empty_all_tables(engine: Engine) -> None:
@@ -118,5 +137,8 @@ def make(app: Flask, session: Session) -> Factory:
 
 @pytest.fixture(scope="session")
 def worker_id(request) -> str:
-    """The pytest-xdist worker name, or "main" without xdist."""
-    return getattr(request.config, "workerinput", {}).get("workerid", "main")
+    """This run's id and the pytest-xdist worker name (e.g. ``3f2a9c1b_gw0``)."""
+    worker_input = getattr(request.config, "workerinput", None)
+    if worker_input is None:
+        return f"{uuid.uuid4().hex[:8]}_main"
+    return f"{worker_input['testrunuid'][:8]}_{worker_input['workerid']}"

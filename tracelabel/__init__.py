@@ -24,6 +24,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     """Build the app: settings, database, blueprints, error pages and commands."""
     app = Flask(__name__, instance_path=settings.instance_path_from_env(),
                 instance_relative_config=True)
+    app.extensions["tracelabel.factory"] = create_app  # gunicorn workers build their own app
     configure(app, test_config)
     register_extensions(app)
     register_blueprints(app)

@@ -357,8 +357,18 @@ def demo_command(host: str, port: int, workers: int, no_serve: bool) -> None:
         run_gunicorn(current_app._get_current_object(), host, port, workers)  # type: ignore[attr-defined]
 
 
+FACTORY_KEY = "tracelabel.factory"
+
+
 def run_gunicorn(app: Flask, host: str, port: int, workers: int) -> None:
-    """Run the app under gunicorn with sync workers."""
+    """Run the app under gunicorn with sync workers.
+
+    Each worker builds its own app with the factory: the command line keeps an app context open
+    for the command, and a worker serving that same app object would share one ``g`` (and one
+    database session) across every request instead of getting a fresh one per request.
+    """
+    factory = app.extensions[FACTORY_KEY]
+
     class Server(BaseApplication):
         def load_config(self) -> None:
             self.cfg.set("bind", f"{host}:{port}")
@@ -368,7 +378,7 @@ def run_gunicorn(app: Flask, host: str, port: int, workers: int) -> None:
             self.cfg.set("timeout", 120)
 
         def load(self) -> Flask:
-            return app
+            return factory()
 
     Database.engine_for(app).dispose()  # each worker opens its own connections after fork
     Server().run()

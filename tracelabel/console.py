@@ -12,3 +12,7 @@ from tracelabel import create_app
              load_dotenv=False, set_debug_flag=False)
 def main() -> None:
     """tracelabel: traceability labels and trace pages for OCOP products."""
+
+
+if __name__ == "__main__":
+    main()

@@ -7,6 +7,7 @@ from typing import Any
 
 from flask import Flask, Response, has_request_context, jsonify, render_template, request
 from flask_babel import gettext
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 from tracelabel.services.errors import DomainError, FieldError
@@ -104,10 +105,25 @@ def handle_http_exception(error: HTTPException) -> Any:
     return render_template("public/error.html", status=status, title=title, errors=errors), status
 
 
+def handle_database_unavailable(error: DBAPIError) -> Any:
+    """The database went away mid-request (restart, failover, lost connection): nothing was saved."""
+    logger.warning("database unavailable on %s %s: %s", request.method, request.path,
+                   type(error.orig).__name__ if error.orig is not None else type(error).__name__)
+    title = translate("The service is briefly unavailable; nothing was saved. Try again in a "
+                      "moment.", {})
+    if wants_problem_json():
+        return problem(503, title, headers={"Retry-After": "5"}, kind="unavailable")
+    return render_template("public/error.html", status=503, title=title, errors=[]), 503, {
+        "Retry-After": "5"}
+
+
 def handle_unexpected(error: Exception) -> Any:
     """A bug: log it with its trace, answer a plain 500 with no details."""
     if isinstance(error, HTTPException):
         return handle_http_exception(error)
+    if isinstance(error, DBAPIError) and (error.connection_invalidated or
+                                          isinstance(error, OperationalError | InterfaceError)):
+        return handle_database_unavailable(error)
     logger.exception("unhandled error on %s %s", request.method, request.path)
     return handle_http_exception(InternalServerError())
 
