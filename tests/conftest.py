@@ -100,6 +100,7 @@ def app(tmp_path, monkeypatch, postgres_url) -> Iterator[Flask]:
         "DATABASE_URL": url,
         "PUBLIC_URL": PUBLIC_URL,
         "CODE_KEYS": codes.generate_code_key("A"),
+        "RATE_LIMITS_ENABLED": False,  # tests/test_security.py turns them on where it checks them
     })
     engine = Database.engine_for(application)
     if postgres_url:

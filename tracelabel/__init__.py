@@ -11,7 +11,7 @@ from werkzeug.routing import IntegerConverter
 from tracelabel import config as settings
 from tracelabel import extensions
 from tracelabel.cli import register as register_cli
-from tracelabel.web import errors
+from tracelabel.web import errors, security
 from tracelabel.web.api import register_api
 from tracelabel.web.media import blueprint as media
 from tracelabel.web.public import blueprint as public
@@ -49,6 +49,7 @@ def configure(app: Flask, test_config: dict[str, Any] | None) -> None:
 def register_extensions(app: Flask) -> None:
     """Bind the database and the API document to this app."""
     extensions.db.init_app(app)
+    security.init_app(app)  # security headers, trusted proxies, rate limits
     extensions.babel.init_app(app, default_locale="vi", locale_selector=extensions.select_locale,
                               default_translation_directories=translation_directories())
     extensions.api.init_app(app, spec_kwargs={"security": [{"bearerAuth": []}]})

@@ -22,6 +22,11 @@ ENV_SETTINGS: dict[str, type] = {
     "REDIS_URL": str,
     "SCAN_SALT": str,
     "SQLALCHEMY_ECHO": bool,
+    "TRUSTED_PROXIES": int,
+    "RATE_LIMITS_ENABLED": bool,
+    "RATE_LIMIT_PUBLIC": str,
+    "RATE_LIMIT_API": str,
+    "RATE_LIMIT_LOGIN": str,
 }
 
 DEFAULTS: dict[str, Any] = {
@@ -36,6 +41,13 @@ DEFAULTS: dict[str, Any] = {
     "API_PAGE_SIZE_MAX": 200,
     "JSON_SORT_KEYS": False,
     "MAX_CONTENT_LENGTH": 16 * 1024 * 1024,
+    "TRUSTED_PROXIES": 0,
+    "RATE_LIMITS_ENABLED": True,
+    # Per client address (per token on the API). Shoppers behind one carrier NAT share an
+    # address, so the public limit is generous; sign-in is strict.
+    "RATE_LIMIT_PUBLIC": "300/minute",
+    "RATE_LIMIT_API": "1200/minute",
+    "RATE_LIMIT_LOGIN": "10/minute;30/hour",
     "MAX_PHOTO_BYTES": 10 * 1024 * 1024,
     "MAX_IMPORT_BYTES": 8 * 1024 * 1024,
 }
@@ -59,7 +71,7 @@ def settings_from_env(environ: dict[str, str] | None = None) -> dict[str, Any]:
         raw = environ.get(ENV_PREFIX + name)
         if raw is None or raw == "":
             continue
-        found[name] = _parse_bool(raw) if kind is bool else raw
+        found[name] = _parse_bool(raw) if kind is bool else int(raw) if kind is int else raw
     return found
 
 

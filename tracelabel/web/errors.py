@@ -5,7 +5,15 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from flask import Flask, Response, has_request_context, jsonify, render_template, request
+from flask import (
+    Flask,
+    Response,
+    current_app,
+    has_request_context,
+    jsonify,
+    render_template,
+    request,
+)
 from flask_babel import gettext
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from werkzeug.exceptions import HTTPException, InternalServerError
@@ -96,6 +104,11 @@ def handle_http_exception(error: HTTPException) -> Any:
     errors = flatten_messages(_without_location(data["messages"])) if "messages" in data else []
     headers = dict(data.get("headers") or {})
     title = "The request has invalid fields." if errors else (error.description or error.name)
+    if status == 413:
+        title = translate("The upload is too large: at most %(max)s MB per request.",
+                          {"max": (current_app.config["MAX_CONTENT_LENGTH"] or 0) // 2**20})
+    elif errors:
+        title = translate(title, {})
     if wants_problem_json():
         response = problem(status, title, errors=errors, headers=headers,
                            kind="validation" if errors else "about:blank")
