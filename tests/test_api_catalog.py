@@ -211,3 +211,16 @@ def test_product_count_unchanged_after_refused_patch(client, make, session):
     assert response.status_code == 422
     session.expire_all()
     assert session.get(Product, product.id).gtin is None
+
+
+@pytest.mark.parametrize(("method", "path", "payload"), [
+    ("get", "/api/v1/products?gtin=12%00", None),
+    ("get", "/api/v1/batches?lot=A%00B", None),
+    ("post", "/api/v1/products", {"name": "Trà\x00", "ocop_group": "beverage"}),
+    ("post", "/api/v1/facilities", {"name": "Xưởng", "address": "Thôn\x00 2"}),
+])
+def test_nul_characters_are_refused_not_crashed_on(client, make, method, path, payload):
+    owner = make.producer()
+    response = getattr(client, method)(path, json=payload, headers=owner.headers)
+    assert response.status_code == 422
+    assert response.mimetype == "application/problem+json"

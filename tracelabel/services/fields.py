@@ -20,6 +20,8 @@ def clean_text(value: Any, field: str, errors: list[FieldError], *, required: bo
         if required:
             errors.append(FieldError(field, "This field is required."))
         return None
+    if "\x00" in text:
+        errors.append(FieldError(field, "Remove the NUL character."))
     if len(text) > max_length:
         errors.append(FieldError(field, "Use at most %(max)s characters.", {"max": max_length}))
     return text

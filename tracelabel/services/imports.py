@@ -77,6 +77,8 @@ class ImportRejected(Exception):
 
 
 def _text(data: bytes) -> str:
+    if b"\x00" in data:
+        raise ImportRejected("Save the file as CSV UTF-8 (the file is not UTF-8).")
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError:

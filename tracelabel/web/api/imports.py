@@ -12,6 +12,7 @@ from marshmallow import Schema, fields
 from tracelabel.extensions import db
 from tracelabel.services import imports
 from tracelabel.services.errors import FieldError, ValidationFailed
+from tracelabel.web.api import schemas
 from tracelabel.web.errors import problem, translate
 
 blueprint = Blueprint("imports", __name__, url_prefix="/api/v1/imports",
@@ -22,7 +23,7 @@ class ImportFileSchema(Schema):
     file = Upload(required=True, metadata={"description": "CSV, UTF-8 with or without BOM"})
 
 
-class ImportOptionsSchema(Schema):
+class ImportOptionsSchema(schemas.CleanSchema):
     dry_run = fields.Boolean(load_default=False)
 
 

@@ -72,11 +72,11 @@ class AlertsSchema(Schema):
     scans = fields.List(fields.Nested(ScanAlertSchema))
 
 
-class AlertsQuerySchema(Schema):
+class AlertsQuerySchema(schemas.CleanSchema):
     days = fields.Integer(load_default=30, validate=validate.Range(1, 366))
 
 
-class ExportFormatSchema(Schema):
+class ExportFormatSchema(schemas.CleanSchema):
     format = fields.String(required=True, validate=validate.OneOf(tuple(EXPORT_TYPES)))
 
 

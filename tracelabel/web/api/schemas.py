@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import current_app
-from marshmallow import EXCLUDE, RAISE, Schema, fields, validate
+from marshmallow import EXCLUDE, RAISE, Schema, ValidationError, fields, pre_load, validate
 
 from tracelabel.links import batch_trace_url
 from tracelabel.models import (
@@ -26,6 +26,28 @@ def absolute_url(path: str) -> str:
     return current_app.config["PUBLIC_URL"] + path
 
 
+def _has_nul(value: Any) -> bool:
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(_has_nul(item) for item in value.values())
+    if isinstance(value, list | tuple):
+        return any(_has_nul(item) for item in value)
+    return False
+
+
+class CleanSchema(Schema):
+    """Refuses NUL characters anywhere in the input: no database stores them in text."""
+
+    @pre_load
+    def refuse_nul(self, data: Any, **_kwargs: Any) -> Any:
+        if hasattr(data, "items"):
+            bad = [key for key, value in data.items() if _has_nul(value)]
+            if bad:
+                raise ValidationError({key: ["Remove the NUL character."] for key in bad})
+        return data
+
+
 def text(max_length: int, *, required: bool = False, **kwargs: Any) -> fields.String:
     """A text field of bounded length."""
     bounds = validate.Length(min=1 if required else 0, max=max_length)
@@ -42,14 +64,14 @@ def identifier(**kwargs: Any) -> fields.Integer:
     return fields.Integer(strict=True, validate=validate.Range(min=1, max=2**31 - 1), **kwargs)
 
 
-class InputSchema(Schema):
+class InputSchema(CleanSchema):
     """Bodies reject unknown fields, so a typo is an error rather than silently ignored."""
 
     class Meta:
         unknown = RAISE
 
 
-class ListQuerySchema(Schema):
+class ListQuerySchema(CleanSchema):
     """Page selection shared by the list endpoints."""
 
     class Meta:
@@ -323,7 +345,7 @@ class BatchQuerySchema(ListQuerySchema):
     sort = choice(("newest", "production_date", "-production_date", "lot"), load_default="newest")
 
 
-class LabelQuerySchema(Schema):
+class LabelQuerySchema(CleanSchema):
     class Meta:
         unknown = EXCLUDE
 
