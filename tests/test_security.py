@@ -9,6 +9,7 @@ import pytest
 
 from tests.conftest import PUBLIC_URL
 from tracelabel import codes, create_app
+from tracelabel.extensions import Database
 from tracelabel.web.security import CONTENT_SECURITY_POLICY
 
 
@@ -16,11 +17,13 @@ from tracelabel.web.security import CONTENT_SECURITY_POLICY
 def limited_app(app, tmp_path, monkeypatch):
     """The test app's database with rate limits on and small."""
     monkeypatch.setenv("TRACELABEL_INSTANCE_PATH", str(tmp_path / "limited"))
-    return create_app({"TESTING": True, "DATABASE_URL": app.config["DATABASE_URL"],
+    limited = create_app({"TESTING": True, "DATABASE_URL": app.config["DATABASE_URL"],
                        "PUBLIC_URL": PUBLIC_URL, "CODE_KEYS": codes.generate_code_key("A"),
                        "RATE_LIMITS_ENABLED": True, "RATE_LIMIT_PUBLIC": "5/minute",
                        "RATE_LIMIT_API": "3/minute", "RATE_LIMIT_LOGIN": "2/minute",
                        "TRUSTED_PROXIES": 1})
+    yield limited
+    Database.engine_for(limited).dispose()
 
 
 @pytest.mark.parametrize("path", ["/", "/healthz", "/api/v1/openapi.json", "/api/v1/products",
@@ -94,12 +97,17 @@ def redis_available() -> bool:
 def test_limits_in_redis_hold_across_instances(app, tmp_path, monkeypatch):
     """Two app instances (as two machines would be) share one limit through Redis."""
     prefix = f"tracelabel-test-{uuid.uuid4().hex}"
-    instances = []
+    apps = []
     for name in ("one", "two"):
         monkeypatch.setenv("TRACELABEL_INSTANCE_PATH", str(tmp_path / name))
-        instances.append(create_app({
+        apps.append(create_app({
             "TESTING": True, "DATABASE_URL": app.config["DATABASE_URL"], "PUBLIC_URL": PUBLIC_URL,
             "REDIS_URL": "redis://127.0.0.1:6379/0", "RATELIMIT_KEY_PREFIX": prefix,
-            "RATE_LIMITS_ENABLED": True, "RATE_LIMIT_PUBLIC": "4/minute"}).test_client())
-    statuses = [instances[n % 2].get("/").status_code for n in range(6)]
-    assert statuses == [200, 200, 200, 200, 429, 429]
+            "RATE_LIMITS_ENABLED": True, "RATE_LIMIT_PUBLIC": "4/minute"}))
+    try:
+        clients = [instance.test_client() for instance in apps]
+        statuses = [clients[n % 2].get("/").status_code for n in range(6)]
+        assert statuses == [200, 200, 200, 200, 429, 429]
+    finally:
+        for instance in apps:
+            Database.engine_for(instance).dispose()
