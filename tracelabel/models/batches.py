@@ -197,10 +197,17 @@ class TraceEvent(Base):
 
 
 class Scan(Base):
-    """One resolution of a batch or unit code on the public side (no raw IP: a salted hash)."""
+    """One resolution of a batch or unit code on the public side (no raw IP: a salted hash).
+
+    ``serial`` is the unit's serial, or 0 for the batch code itself (as in ``ScanCounter``).
+    """
 
     __tablename__ = "scans"
-    __table_args__ = (Index("ix_scans_batch_scanned", "batch_id", "scanned_at"),)
+    __table_args__ = (
+        Index("ix_scans_batch_scanned", "batch_id", "scanned_at"),
+        # One client's recent scans of one code (repeat detection), and its distinct clients.
+        Index("ix_scans_code_client", "batch_id", "serial", "client_hash", "scanned_at"),
+    )
 
     id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
     batch_id: Mapped[int] = mapped_column(ForeignKey("batches.id", ondelete="CASCADE"))

@@ -7,10 +7,21 @@ import json
 from importlib import resources
 from typing import Any
 
+from sqlalchemy import select
+from sqlalchemy.orm import Session, selectinload
+
 from tracelabel import codes
 from tracelabel.db import utcnow
 from tracelabel.links import batch_trace_url, unit_trace_url
-from tracelabel.models import Batch, Certificate, RawMaterialArea, TraceEvent
+from tracelabel.models import (
+    Batch,
+    BatchInput,
+    Certificate,
+    Product,
+    RawMaterialArea,
+    TraceEvent,
+)
+from tracelabel.services.errors import NotFound
 from tracelabel.services.events import superseded_ids
 from tracelabel.services.labels import ocop_stars
 from tracelabel.services.photos import public_photo_of
@@ -115,3 +126,17 @@ def batch_passport(batch: Batch, public_url: str, *, serial: int | None = None,
         "warnings": {"safety": batch.product.warnings, "storage": batch.product.storage_instructions},
         "issued_at": utcnow().isoformat(),
     }
+
+
+def public_passport(session: Session, batch_id: int, public_url: str, *, serial: int | None = None,
+                    keys: codes.CodeKeys | None = None) -> dict[str, Any]:
+    """The passport the resolver serves for a public batch (or one of its units)."""
+    batch = session.scalar(select(Batch).where(Batch.id == batch_id).options(
+        selectinload(Batch.product).selectinload(Product.photos), selectinload(Batch.organization),
+        selectinload(Batch.areas), selectinload(Batch.certificates),
+        selectinload(Batch.inputs).selectinload(BatchInput.input_batch),
+        selectinload(Batch.events).selectinload(TraceEvent.area),
+        selectinload(Batch.events).selectinload(TraceEvent.facility)))
+    if batch is None or batch.status == "draft":
+        raise NotFound("Batch %(id)s was not found.", {"id": batch_id})
+    return batch_passport(batch, public_url, serial=serial, keys=keys)

@@ -1,0 +1,314 @@
+"""Trace page throughput under `tracelabel serve` against a bare Flask route, on SQLite and PostgreSQL.
+
+    python tests/benchmarks/trace_page.py [--db sqlite|postgresql|both] [--sizes 1000,1000000]
+                                          [--duration 10] [--connections 16]
+
+Needs `wrk` (Debian: `apt-get install -y wrk`) and, for PostgreSQL, a server at
+TRACELABEL_BENCH_DATABASE_URL (default postgresql://postgres@127.0.0.1:5432/postgres; the benchmark
+creates and drops its own database "tracelabel_bench"). Run it from the repository root.
+
+For each database and size: a fresh database upgraded by the migrations; one complete batch made
+through the services (areas, facility, certificates, events, 1,000 unit serials) plus filler batches
+up to the size; then gunicorn (the `serve` command: sync workers, 2 by default) on loopback, serving
+the app plus one bare route returning a 3 KB string. wrk drives both routes in the same run, each for
+--duration seconds at --connections connections, after a short warm-up. The trace page is a unit
+code's page, so every request records a scan: the script counts the scan rows added and the trace
+requests the server logged, and checks they are equal. Every run is bounded by its duration; wrk and
+the server are stopped by their process ids.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from dataclasses import dataclass
+from pathlib import Path
+
+from flask import Flask
+from sqlalchemy import func, select, text
+from sqlalchemy.engine import make_url
+
+from tracelabel import codes, create_app, migrations
+from tracelabel.cli import FACTORY_KEY
+from tracelabel.db import make_engine, make_session_factory
+from tracelabel.models import Certificate, Facility, Organization, Product, RawMaterialArea, Scan
+from tracelabel.services import batches, catalog, events
+from tracelabel.services.accounts import actor_for, create_organization, create_user
+from tracelabel.services.actors import SYSTEM
+
+ROOT = Path(__file__).resolve().parents[2]
+BARE_BODY = "x" * 3072
+BARE_PATH = "/bench/bare"
+PG_DEFAULT = "postgresql://postgres@127.0.0.1:5432/postgres"
+TARGETS = {"sqlite": 0.30, "postgresql": 0.25}
+P99_LIMIT_MS = 25.0
+SIZE_DRIFT = 0.15
+VN = dt.timezone(dt.timedelta(hours=7))
+CODE_KEY = "A:" + "b" * 43
+
+
+def benchmark_app() -> Flask:
+    """The production app plus the bare comparison route (``flask --app …:benchmark_app serve``)."""
+    app = create_app()
+    app.add_url_rule(BARE_PATH, "bench_bare", lambda: BARE_BODY)
+    app.extensions[FACTORY_KEY] = benchmark_app  # each gunicorn worker builds its own, route included
+    return app
+
+
+@dataclass
+class WrkResult:
+    """What wrk measured for one route."""
+
+    requests: int
+    rps: float
+    p50_ms: float
+    p99_ms: float
+    errors: str
+
+
+def _ms(value: str) -> float:
+    number, unit = re.fullmatch(r"([\d.]+)(us|ms|s|m)", value).groups()
+    return float(number) * {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60000.0}[unit]
+
+
+def run_wrk(url: str, seconds: int, connections: int) -> WrkResult:
+    """Drive one URL with wrk for a bounded time and parse its report."""
+    output = subprocess.run(["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "--latency",
+                             "--timeout", "5s", url], capture_output=True, text=True,
+                            timeout=seconds + 30, check=True).stdout
+    latency = dict(re.findall(r"^\s+(50|99)%\s+(\S+)$", output, re.M))
+    requests = int(re.search(r"(\d+) requests in", output).group(1))
+    errors = "; ".join(re.findall(r"^\s*(Non-2xx.*|Socket errors.*)$", output, re.M))
+    return WrkResult(requests, float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1)),
+                     _ms(latency["50"]), _ms(latency["99"]), errors)
+
+
+def _seed_trace(session) -> tuple[int, str]:
+    """One complete, typical published batch, made through the services; its unit code's path."""
+    organization = create_organization(session, SYSTEM, name="HTX Miến dong Bình Liêu",
+                                       province="Quảng Ninh", commune="Bình Liêu",
+                                       address="Thôn Sông Moóc, xã Bình Liêu", phone="0203 3878 111")
+    owner = actor_for(create_user(session, SYSTEM, email="bench@example.vn", password="bench-Pass-2026",
+                                  role="producer", organization_id=organization.id))
+    product = catalog.create_record(session, owner, Product, {
+        "name": "Miến dong Bình Liêu", "ocop_group": "food", "brand": "Bình Liêu", "unit": "Gói 500 g",
+        "standards": ["TCVN 10372:2014"], "warnings": "Không dùng khi bao bì rách.",
+        "storage_instructions": "Nơi khô ráo, thoáng mát.", "shelf_life_days": 365})
+    area = catalog.create_record(session, owner, RawMaterialArea, {
+        "name": "Vùng dong riềng Húc Động", "material": "Củ dong riềng", "province": "Quảng Ninh",
+        "code": "VN-QNBL-0031", "commune": "Húc Động", "standard": "VietGAP"})
+    facility = catalog.create_record(session, owner, Facility, {
+        "name": "Xưởng miến Bình Liêu", "address": "Thị trấn Bình Liêu", "food_safety_cert_no": "45/ATTP"})
+    today = dt.date.today()
+    certificates = [catalog.create_record(session, owner, Certificate, {
+        "scheme": scheme, "number": f"{scheme}-2025-{n}", "issuer": "UBND tỉnh Quảng Ninh",
+        "valid_from": today - dt.timedelta(days=200), "valid_until": today + dt.timedelta(days=800),
+        "subject_type": "product", "subject_id": product.id, "stars": 4 if scheme == "ocop" else None})
+        for n, scheme in enumerate(("ocop", "vietgap", "haccp"))]
+    batch = batches.create_batch(session, owner, {
+        "product_id": product.id, "lot": "MD-BENCH-01", "production_date": today - dt.timedelta(days=5),
+        "expiry_date": today + dt.timedelta(days=360), "quantity": 1200, "unit": "gói",
+        "area_ids": [area.id], "facility_ids": [facility.id],
+        "certificate_ids": [c.id for c in certificates]})
+    for days, step, where in ((40, "harvesting", {"area_id": area.id}),
+                              (30, "processing", {"facility_id": facility.id}),
+                              (6, "packing", {"facility_id": facility.id}),
+                              (5, "storing", {"place": "Kho thị trấn Bình Liêu"})):
+        events.append_event(session, owner, batch.id, {
+            "step": step, "occurred_at": dt.datetime.now(VN) - dt.timedelta(days=days), **where})
+    batches.publish_batch(session, owner, batch.id)
+    batches.issue_units(session, owner, batch.id, 1000)
+    session.commit()
+    code = codes.make_unit_code(batch.code, 417, codes.parse_code_keys(CODE_KEY))
+    return batch.id, f"/T/{code}"
+
+
+FILLER_SQL = """
+INSERT INTO batches (code, organization_id, product_id, lot, production_date, expiry_date,
+                     status, published_at, status_changed_at, units_issued, version, created_at,
+                     updated_at)
+SELECT {code}, :organization_id, :product_id, {lot}, :day, :expiry, 'published', :now, :now, 0, 1,
+       :now, :now
+FROM {series}
+"""
+
+
+def add_filler(session, organization_id: int, product_id: int, count: int) -> None:
+    """Bulk batches (codes spread over the key space by a bijective hash) up to the size."""
+    if count <= 0:
+        return
+    postgres = session.get_bind().dialect.name == "postgresql"
+    series = "generate_series(1, :n) AS s(i)" if postgres else \
+        "(WITH RECURSIVE s(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM s WHERE i < :n) SELECT i FROM s)"
+    code = "'F' || lpad(((i::bigint * 2654435761) % 100000000000)::text, 11, '0')" if postgres else \
+        "printf('F%011d', (i * 2654435761) % 100000000000)"
+    lot = "'FILL-' || i::text" if postgres else "'FILL-' || i"
+    now = dt.datetime.now(dt.UTC)
+    session.execute(text(FILLER_SQL.format(code=code, lot=lot, series=series)), {
+        "organization_id": organization_id, "product_id": product_id, "n": count,
+        "day": dt.date(2026, 1, 1), "expiry": dt.date(2027, 1, 1),
+        "now": now if postgres else now.replace(tzinfo=None).isoformat(sep=" ")})
+    session.commit()
+    session.execute(text("ANALYZE"))
+    session.commit()
+
+
+def prepare(url: str, size: int) -> tuple[int, str]:
+    """A fresh schema with one typical batch and size-1 filler batches."""
+    engine = make_engine(url)
+    migrations.upgrade(engine)
+    with make_session_factory(engine)() as session:
+        batch_id, path = _seed_trace(session)
+        organization_id = session.scalar(select(Organization.id))
+        filler = catalog.create_record(session, SYSTEM, Product, {"name": "Filler", "ocop_group": "food"},
+                                       organization_id=organization_id)
+        session.commit()
+        add_filler(session, organization_id, filler.id, size - 1)
+    engine.dispose()
+    return batch_id, path
+
+
+def scan_count(url: str, batch_id: int) -> int:
+    """Scan rows of the benchmark batch."""
+    engine = make_engine(url)
+    with engine.connect() as connection:
+        count = connection.scalar(select(func.count()).select_from(Scan).where(Scan.batch_id == batch_id))
+    engine.dispose()
+    return count
+
+
+def fresh_database(kind: str, workdir: Path) -> str:
+    """An empty database of the kind asked for; its URL."""
+    if kind == "sqlite":
+        return f"sqlite:///{workdir / 'bench.db'}"
+    admin_url = os.environ.get("TRACELABEL_BENCH_DATABASE_URL", PG_DEFAULT)
+    admin = make_engine(admin_url)
+    with admin.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+        connection.execute(text("DROP DATABASE IF EXISTS tracelabel_bench WITH (FORCE)"))
+        connection.execute(text("CREATE DATABASE tracelabel_bench"))
+    admin.dispose()
+    return make_url(admin_url).set(database="tracelabel_bench").render_as_string(hide_password=False)
+
+
+def start_server(url: str, workdir: Path, port: int, workers: int) -> tuple[subprocess.Popen, Path]:
+    """gunicorn through the serve command; waits until it answers. Returns it and its log file."""
+    env = {**os.environ, "TRACELABEL_INSTANCE_PATH": str(workdir / "instance"),
+           "TRACELABEL_DATABASE_URL": url, "TRACELABEL_CODE_KEYS": CODE_KEY,
+           "TRACELABEL_SECRET_KEY": "bench-secret", "TRACELABEL_PUBLIC_URL": f"http://127.0.0.1:{port}",
+           # one load generator on one address: per-client rate limits would answer 429
+           "TRACELABEL_RATE_LIMITS_ENABLED": "false"}
+    log = workdir / "server.log"
+    server = subprocess.Popen(
+        [sys.executable, "-m", "flask", "--app", "tests.benchmarks.trace_page:benchmark_app", "serve",
+         "--host", "127.0.0.1", "--port", str(port), "--workers", str(workers)],
+        cwd=ROOT, env=env, stdout=log.open("w"), stderr=subprocess.STDOUT)
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=1).close()
+            return server, log
+        except OSError:
+            time.sleep(0.2)
+    server.kill()
+    raise RuntimeError(f"the server did not start; see {log}")
+
+
+def stop_server(server: subprocess.Popen) -> None:
+    """Stop gunicorn by its pid (graceful, then forced)."""
+    server.send_signal(signal.SIGTERM)
+    try:
+        server.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        server.kill()
+        server.wait()
+
+
+def measure(kind: str, size: int, args: argparse.Namespace) -> dict:
+    """One database and size: prepare, serve, drive both routes, check the scans."""
+    workdir = Path(tempfile.mkdtemp(prefix=f"tracelabel-bench-{kind}-"))
+    try:
+        url = fresh_database(kind, workdir)
+        started = time.monotonic()
+        batch_id, path = prepare(url, size)
+        prepared = time.monotonic() - started
+        server, log = start_server(url, workdir, args.port, args.workers)
+        try:
+            base = f"http://127.0.0.1:{args.port}"
+            run_wrk(base + BARE_PATH, 2, args.connections)  # warm-up: workers, pools, caches
+            run_wrk(f"{base}{path}?run=warm-up", 2, args.connections)
+            time.sleep(1)  # requests wrk left in flight finish
+            before = scan_count(url, batch_id)
+            bare = run_wrk(base + BARE_PATH, args.duration, args.connections)
+            page = run_wrk(f"{base}{path}?run=measured", args.duration, args.connections)
+            time.sleep(1)
+        finally:
+            stop_server(server)  # a graceful stop also flushes the access log
+        served = log.read_text().count(f"GET {path}?run=measured ")
+        scans = scan_count(url, batch_id) - before
+        return {"db": kind, "size": size, "prepare_s": prepared, "bare": bare, "page": page,
+                "served": served, "scans": scans}
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
+
+
+def report(results: list[dict]) -> bool:
+    """Print the figures and the targets; True when every target is met."""
+    ok = True
+    print(f"\n{'db':<10} {'batches':>9} {'bare rps':>9} {'page rps':>9} {'ratio':>6} {'p50 ms':>7} "
+          f"{'p99 ms':>7} {'requests':>9} {'served':>7} {'scans':>7}  errors")
+    for r in results:
+        ratio = r["page"].rps / r["bare"].rps
+        print(f"{r['db']:<10} {r['size']:>9,} {r['bare'].rps:>9.0f} {r['page'].rps:>9.0f} {ratio:>6.1%} "
+              f"{r['page'].p50_ms:>7.2f} {r['page'].p99_ms:>7.2f} {r['page'].requests:>9} "
+              f"{r['served']:>7} {r['scans']:>7}  {r['page'].errors or '-'}")
+        checks = {f"ratio >= {TARGETS[r['db']]:.0%}": ratio >= TARGETS[r["db"]],
+                  f"p99 < {P99_LIMIT_MS:.0f} ms": r["page"].p99_ms < P99_LIMIT_MS,
+                  "scans == served": r["scans"] == r["served"] and not r["page"].errors}
+        small = next((s for s in results if s["db"] == r["db"] and s["size"] == min(
+            x["size"] for x in results if x["db"] == r["db"])), r)
+        if small is not r:
+            drift = abs(r["page"].rps - small["page"].rps) / small["page"].rps
+            checks[f"within {SIZE_DRIFT:.0%} of {small['size']:,} ({drift:.1%})"] = drift <= SIZE_DRIFT
+        verdicts = (f"{name}: {'ok' if good else 'MISSED'}" for name, good in checks.items())
+        print("           " + ", ".join(verdicts))
+        ok = ok and all(checks.values())
+    return ok
+
+
+def main() -> int:
+    """Parse the options, run every combination, print the report."""
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--db", choices=("sqlite", "postgresql", "both"), default="both")
+    parser.add_argument("--sizes", default="1000,1000000")
+    parser.add_argument("--duration", type=int, default=10)
+    parser.add_argument("--connections", type=int, default=16)
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--port", type=int, default=5088)
+    args = parser.parse_args()
+    if shutil.which("wrk") is None:
+        print("wrk is missing: apt-get install -y wrk", file=sys.stderr)
+        return 2
+    kinds = ("sqlite", "postgresql") if args.db == "both" else (args.db,)
+    results = []
+    for kind in kinds:
+        for size in (int(s) for s in args.sizes.split(",")):
+            result = measure(kind, size, args)
+            print(f"{kind} {size:,} batches: prepared in {result['prepare_s']:.0f} s, "
+                  f"bare {result['bare'].rps:.0f} rps, page {result['page'].rps:.0f} rps", flush=True)
+            results.append(result)
+    print(f"\nwrk -t2 -c{args.connections} -d{args.duration}s; gunicorn {args.workers} sync workers; "
+          f"{os.cpu_count()} CPUs")
+    return 0 if report(results) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,74 @@
+"""What a shopper sees: a recalled unit's trace page on a phone, in Debian's Chromium via Playwright."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+
+from tests.test_public_fixtures import build_world, change_status, live_server, unit_code
+
+CHROMIUM = Path("/usr/bin/chromium")
+OUTPUT = Path(__file__).resolve().parents[1] / "test-output"
+PHONE = {"width": 360, "height": 740}
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(not CHROMIUM.exists() and os.environ.get("CI") != "true",
+                       reason="Debian's Chromium is not installed (apt-get install -y chromium); "
+                              "in CI (CI=true) this test must run"),
+]
+
+
+@pytest.fixture
+def browser():
+    """Chromium from Debian driven by Playwright (never `playwright install`)."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+def test_recalled_unit_on_a_phone_in_vietnamese_with_a_language_switch(app, session, make, browser):
+    world = build_world(session, make)
+    change_status(session, make, world.batch, "recall", "Phát hiện histamine vượt ngưỡng cho phép")
+    code = unit_code(app, world.batch, 2)
+    with live_server(app) as base:
+        context = browser.new_context(viewport=PHONE, locale="vi-VN", java_script_enabled=False,
+                                      device_scale_factor=2, is_mobile=True)
+        page = context.new_page()
+        hosts: set[str] = set()
+        page.on("request", lambda request: hosts.add(urlsplit(request.url).netloc))
+        response = page.goto(f"{base}/T/{code}")
+        assert response is not None and response.status == 200
+
+        notice = page.locator("#status")
+        assert "ĐÃ THU HỒI: không sử dụng sản phẩm này" in notice.inner_text()
+        assert "Phát hiện histamine vượt ngưỡng cho phép" in notice.inner_text()
+        box, heading = notice.bounding_box(), page.locator("h1").bounding_box()
+        assert box is not None and heading is not None
+        assert box["y"] < heading["y"]  # the recall comes before the product
+        assert box["y"] + box["height"] <= PHONE["height"]  # and is on the first screen
+        assert page.locator("html").get_attribute("lang") == "vi"
+        assert "Mã thật: nhãn số 2" in page.locator("#genuine").inner_text()
+        assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+
+        OUTPUT.mkdir(exist_ok=True)
+        page.screenshot(path=str(OUTPUT / "trace-recalled-unit-vi.png"), full_page=True)
+
+        page.get_by_role("link", name="English").click()
+        assert "lang=en" in page.url
+        assert "RECALLED: do not use this product" in page.locator("#status").inner_text()
+        assert page.locator("html").get_attribute("lang") == "en"
+        page.screenshot(path=str(OUTPUT / "trace-recalled-unit-en.png"), full_page=True)
+        page.get_by_role("link", name="Tiếng Việt").click()
+        assert "ĐÃ THU HỒI" in page.locator("#status").inner_text()
+        assert hosts == {urlsplit(base).netloc}  # no third-party requests
+        context.close()
+    assert (OUTPUT / "trace-recalled-unit-vi.png").stat().st_size > 10_000

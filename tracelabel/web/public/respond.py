@@ -1,0 +1,87 @@
+"""How the resolver answers: content negotiation, resolver headers, caching, error pages."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from flask import Response, render_template, request
+from flask_babel import gettext
+
+from tracelabel.web.errors import problem
+
+HTML = "text/html"
+JSON = "application/json"
+LINKSET = "application/linkset+json"
+JSON_LD = "application/ld+json"  # the digital product passport of a batch or unit
+OFFERED = (HTML, JSON, LINKSET, JSON_LD)
+METHODS = "GET, HEAD, OPTIONS"
+# A batch or product page may be reused by any cache for a minute: a recall reaches every reader
+# within a minute, while a burst of scans of one lot (a market stall) is absorbed by the proxy.
+SHARED_CACHE = "public, max-age=60"
+# A unit page says how often *this* code was scanned: every scan must reach us (and be counted),
+# so caches revalidate each time; a 304 still spares a slow network the body.
+REVALIDATE = "private, no-cache"
+VARY = "Accept, Accept-Language, Cookie"  # the language may come from the "lang" cookie
+
+
+def wanted_format() -> str:
+    """The representation asked for: linkset by linkType or Accept, else by Accept (HTML default)."""
+    if request.args.get("linkType") in ("linkset", "all"):
+        return LINKSET
+    if request.args.get("format") == "jsonld":
+        return JSON_LD
+    return request.accept_mimetypes.best_match(OFFERED, default=HTML) or HTML
+
+
+def resolver_headers(response: Response, linkset_url: str | None = None) -> Response:
+    """CORS, Vary and (for an identified resource) the Link to its linkset."""
+    response.headers["Access-Control-Allow-Origin"] = "*"
+    response.headers["Access-Control-Expose-Headers"] = "Link, ETag, Location"
+    response.vary.update(part.strip() for part in VARY.split(","))
+    if linkset_url:
+        response.headers["Link"] = (f'<{linkset_url}>; rel="linkset"; '
+                                    f'type="{LINKSET}"')
+    return response
+
+
+def preflight() -> Response:
+    """The answer to OPTIONS (a CORS preflight or a plain capability question)."""
+    response = Response(status=204)
+    response.headers["Allow"] = METHODS
+    response.headers["Access-Control-Allow-Methods"] = METHODS
+    response.headers["Access-Control-Allow-Headers"] = "Accept, Accept-Language"
+    response.headers["Access-Control-Max-Age"] = "86400"
+    return resolver_headers(response)
+
+
+def json_response(body: Any, mimetype: str = JSON, status: int = 200) -> Response:
+    """A JSON document (UTF-8, not ASCII-escaped: Vietnamese stays readable and smaller)."""
+    text = json.dumps(body, ensure_ascii=False, separators=(",", ":"))
+    return Response(text, status=status, mimetype=mimetype)
+
+
+def cached(response: Response, etag: str, cache_control: str) -> Response:
+    """Add the validator and cache policy, and turn a matching conditional request into 304."""
+    response.set_etag(etag)
+    response.headers["Cache-Control"] = cache_control
+    return response.make_conditional(request)
+
+
+def code_error(status: int, title: str, detail: str, code: str | None = None,
+               linkset_url: str | None = None) -> Response:
+    """A code that does not resolve: the friendly page with the form, or a problem document."""
+    if wanted_format() in (JSON, LINKSET, JSON_LD):
+        response = problem(status, title, detail, kind="not_found" if status == 404 else "invalid")
+    else:
+        response = Response(render_template("public/error.html", status=status, title=title,
+                                            message=detail, code=code), status=status)
+    response.headers["Cache-Control"] = "no-store"
+    return resolver_headers(response, linkset_url)
+
+
+def not_acceptable() -> Response:
+    """JSON-LD is the passport of a batch or unit; a product alone has none: 406, naming what is."""
+    response = problem(406, gettext("A digital product passport exists for a batch or a unit."),
+                       gettext("Ask for text/html, application/json or application/linkset+json."))
+    return resolver_headers(response)

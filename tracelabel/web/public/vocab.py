@@ -1,0 +1,64 @@
+"""The words of the public pages for the domain's closed vocabularies, and date formatting."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from flask_babel import format_date
+from flask_babel import lazy_gettext as _l
+
+# Decision 148/QĐ-TTg (2023) groups; "textile" is the older group of Decision 1048/2019.
+OCOP_GROUPS = {
+    "food": _l("Food"),
+    "beverage": _l("Beverages"),
+    "herbal": _l("Medicinal herbs and herbal products"),
+    "handicraft": _l("Handicrafts"),
+    "ornamental": _l("Ornamental plants and animals"),
+    "tourism": _l("Community tourism, eco-tourism and tourist sites"),
+    "textile": _l("Textiles and garments (group used before 2023)"),
+}
+STEPS = {
+    "planting": _l("Planting"), "harvesting": _l("Harvesting"), "receiving": _l("Receiving"),
+    "processing": _l("Processing"), "packing": _l("Packing"), "storing": _l("Storing"),
+    "shipping": _l("Shipping"), "inspecting": _l("Inspection"), "other": _l("Other step"),
+}
+AREA_CODE_STATUSES = {
+    "active": _l("code in force"), "suspended": _l("code SUSPENDED"), "revoked": _l("code REVOKED"),
+}
+SCHEMES = {
+    "ocop": "OCOP", "vietgap": "VietGAP", "globalgap": "GlobalG.A.P.", "organic": _l("Organic"),
+    "haccp": "HACCP", "iso22000": "ISO 22000",
+    "food_safety": _l("Food safety establishment certificate"), "other": _l("Other certificate"),
+}
+VALIDITY = {"valid": _l("Valid"), "expired": _l("Expired"), "not_yet_valid": _l("Not yet valid")}
+VERIFICATION = {
+    "verified": _l("Verified by an inspector"),
+    "rejected": _l("Rejected by an inspector"),
+    "unverified": _l("Not yet checked by an inspector"),
+}
+ORGANIZATION_KINDS = {
+    "enterprise": _l("Enterprise"), "cooperative": _l("Cooperative"),
+    "household": _l("Household business"),
+}
+ISSUING_LEVELS = {"province": _l("provincial level"), "national": _l("national level")}
+
+
+def day(iso: str | None) -> str:
+    """An ISO date (YYYY-MM-DD) written for the reader's language."""
+    return "" if not iso else format_date(dt.date.fromisoformat(iso), "medium")
+
+
+def moment(iso: str | None) -> str:
+    """An ISO date-time with offset, as its local date and time (the zone it was recorded in)."""
+    if not iso:
+        return ""
+    when = dt.datetime.fromisoformat(iso)
+    zone = "" if when.utcoffset() == dt.timedelta(hours=7) else f" (UTC{when.strftime('%z')[:3]})"
+    return f"{day(when.date().isoformat())}, {when.strftime('%H:%M')}{zone}"
+
+
+TEMPLATE_GLOBALS = {
+    "OCOP_GROUPS": OCOP_GROUPS, "STEPS": STEPS, "AREA_CODE_STATUSES": AREA_CODE_STATUSES,
+    "SCHEMES": SCHEMES, "VALIDITY": VALIDITY, "VERIFICATION": VERIFICATION,
+    "ORGANIZATION_KINDS": ORGANIZATION_KINDS, "ISSUING_LEVELS": ISSUING_LEVELS,
+}
