@@ -11,7 +11,8 @@ from werkzeug.routing import IntegerConverter
 from tracelabel import config as settings
 from tracelabel import extensions
 from tracelabel.cli import register as register_cli
-from tracelabel.web import errors, security
+from tracelabel.web import admin, auth, errors, producer, security
+from tracelabel.web.api import BLUEPRINTS as API_BLUEPRINTS
 from tracelabel.web.api import register_api
 from tracelabel.web.media import blueprint as media
 from tracelabel.web.public import blueprint as public
@@ -54,6 +55,7 @@ def register_extensions(app: Flask) -> None:
                               default_translation_directories=translation_directories())
     extensions.api.init_app(app, spec_kwargs={"security": [{"bearerAuth": []}]})
     extensions.api.spec.components.security_scheme("bearerAuth", {"type": "http", "scheme": "bearer"})
+    auth.init_app(app)  # sign-in sessions (Flask-Login) and CSRF protection on every form
 
 
 def translation_directories() -> str:
@@ -77,6 +79,11 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(public)
     app.register_blueprint(media)
     register_api(extensions.api)
+    for blueprint in API_BLUEPRINTS:  # bearer tokens, no cookies: nothing for CSRF to protect
+        extensions.csrf.exempt(blueprint)
+    app.register_blueprint(auth.blueprint)
+    app.register_blueprint(producer.blueprint)
+    app.register_blueprint(admin.blueprint)
 
 
 def register_errorhandlers(app: Flask) -> None:

@@ -8,8 +8,10 @@ from typing import Any
 import marshmallow as ma
 from flask import Flask, current_app, g, request
 from flask_babel import Babel
+from flask_login import LoginManager
 from flask_smorest import Api
 from flask_smorest.utils import prepare_response
+from flask_wtf.csrf import CSRFProtect
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -109,3 +111,5 @@ def select_locale() -> str:
 db = Database()
 api = TracelabelApi()
 babel = Babel()
+login_manager = LoginManager()
+csrf = CSRFProtect()

@@ -10,8 +10,8 @@ from typing import Any
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, joinedload
 
 from tracelabel.db import utcnow
 from tracelabel.models import ORGANIZATION_KINDS, ROLES, ApiToken, Organization, User
@@ -177,3 +177,54 @@ def revoke_token(session: Session, actor: Actor, token_id: int) -> ApiToken:
     token.revoked_at = utcnow()
     record_change(session, actor, "token.revoke", "api_token", token.id, before, snapshot(token))
     return token
+
+
+def get_user(session: Session, user_id: int) -> User | None:
+    """An account by id, or None (signed-in sessions reload their user with this)."""
+    return session.get(User, user_id)
+
+
+def change_password(session: Session, actor: Actor, *, current_password: str,
+                    new_password: str) -> User:
+    """Change the actor's own password after checking the current one."""
+    user = session.get(User, actor.user_id) if actor.user_id is not None else None
+    if user is None:
+        raise NotFound("Your account was not found.")
+    errors: list[FieldError] = []
+    try:
+        PASSWORD_HASHER.verify(user.password_hash, current_password or "")
+    except (VerificationError, InvalidHashError):
+        errors.append(FieldError("current_password", "The current password is not correct."))
+    _check_password_rules(new_password, errors)
+    if errors:
+        raise ValidationFailed([FieldError("new_password" if e.field == "password" else e.field,
+                                           e.message, e.params) for e in errors])
+    user.password_hash = hash_password(new_password)
+    session.flush()
+    record_change(session, actor, "user.change_password", "user", user.id, None,
+                  {"password_changed": True})
+    return user
+
+
+def list_tokens(session: Session, actor: Actor) -> list[ApiToken]:
+    """The actor's own API tokens, newest first (revoked ones included)."""
+    return list(session.scalars(select(ApiToken).where(ApiToken.user_id == actor.user_id)
+                                .order_by(ApiToken.id.desc())))
+
+
+def list_organizations(session: Session, actor: Actor) -> list[tuple[Organization, int]]:
+    """Every organization with its number of accounts, by name (administrators only)."""
+    _require_admin(actor)
+    counts = (select(User.organization_id, func.count(User.id).label("accounts"))
+              .group_by(User.organization_id).subquery())
+    rows = session.execute(select(Organization, func.coalesce(counts.c.accounts, 0))
+                           .outerjoin(counts, counts.c.organization_id == Organization.id)
+                           .order_by(Organization.name, Organization.id))
+    return [(organization, int(accounts)) for organization, accounts in rows]
+
+
+def list_users(session: Session, actor: Actor) -> list[User]:
+    """Every account with its organization loaded, by email (administrators only)."""
+    _require_admin(actor)
+    return list(session.scalars(select(User).options(joinedload(User.organization))
+                                .order_by(User.email)))

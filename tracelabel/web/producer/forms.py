@@ -1,0 +1,173 @@
+"""Forms of the producer workspace's records: products, areas, facilities and certificates."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from decimal import Decimal
+from typing import Any
+
+from flask_babel import lazy_gettext as _l
+from wtforms import (
+    DateField,
+    DecimalField,
+    IntegerField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import DataRequired, InputRequired, NumberRange, Optional
+from wtforms.widgets import CheckboxInput, ListWidget
+
+from tracelabel.web.auth.forms import WorkspaceForm
+
+OCOP_GROUP_LABELS = {
+    "food": _l("Food"), "beverage": _l("Beverages"), "herbal": _l("Medicinal herbs and herbal products"),
+    "handicraft": _l("Handicrafts"), "ornamental": _l("Ornamental plants and animals"),
+    "tourism": _l("Community and eco-tourism"), "textile": _l("Textiles (rated before 2023)"),
+}
+AREA_STATUS_LABELS = {"active": _l("Active"), "suspended": _l("Suspended"), "revoked": _l("Revoked")}
+SCHEME_LABELS = {
+    "ocop": "OCOP", "vietgap": "VietGAP", "globalgap": "GlobalG.A.P.", "organic": _l("Organic"),
+    "haccp": "HACCP", "iso22000": "ISO 22000", "food_safety": _l("Food-safety establishment"),
+    "other": _l("Other"),
+}
+LEVEL_LABELS = {"": _l("—"), "province": _l("Province"), "national": _l("National")}
+
+
+def options(pairs: Iterable[tuple[Any, Any]]) -> list[SelectChoice]:
+    """Select options from (value, label) pairs."""
+    return [SelectChoice(value=value, label=label) for value, label in pairs]
+
+
+def none_if_blank(value: Any) -> Any:
+    """Blank selects and texts mean "not given"."""
+    return None if value in ("", "None") else value
+
+
+def int_or_none(value: Any) -> int | None:
+    """A select's value as an integer, or None when nothing is chosen."""
+    return None if value in (None, "", "None") else int(value)
+
+
+class LocalDecimalField(DecimalField):
+    """A decimal typed with a point or, as in Vietnamese, a comma; shown without trailing zeros."""
+
+    def process_formdata(self, valuelist: list[Any]) -> None:
+        """Accept "12,5" as well as "12.5" (a comma alone is the decimal mark)."""
+        if valuelist and isinstance(valuelist[0], str):
+            text = valuelist[0].strip().replace(" ", "")
+            valuelist = [text.replace(",", ".") if "," in text and "." not in text else text]
+        super().process_formdata(valuelist)
+
+    def _value(self) -> str:
+        if self.raw_data:
+            return self.raw_data[0]
+        if isinstance(self.data, Decimal):
+            return format(self.data.normalize(), "f")
+        return "" if self.data is None else str(self.data)
+
+
+class MultiCheckboxField(SelectMultipleField):
+    """A list of checkboxes (easier on a phone than a multiple select)."""
+
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
+
+
+def record_values(form: WorkspaceForm) -> dict[str, Any]:
+    """The form's data for a service: every field but the CSRF token, blanks as None."""
+    return {name: none_if_blank(value) for name, value in form.data.items() if name != "csrf_token"}
+
+
+class ProductForm(WorkspaceForm):
+    """A product and what its trace page shows."""
+
+    name = StringField(_l("Name (Vietnamese)"), validators=[DataRequired()])
+    name_en = StringField(_l("Name in English"))
+    brand = StringField(_l("Brand / trademark"))
+    ocop_group = SelectField(_l("OCOP product group"), choices=options(OCOP_GROUP_LABELS.items()))
+    unit = StringField(_l("Unit / pack size"))
+    gtin = StringField(_l("GTIN (barcode number)"))
+    description = TextAreaField(_l("Description"))
+    standards = TextAreaField(_l("Declared standards (one per line)"))
+    warnings = TextAreaField(_l("Warnings"))
+    storage_instructions = TextAreaField(_l("Storage and usage instructions"))
+    shelf_life_days = IntegerField(_l("Shelf life (days)"), validators=[Optional(), NumberRange(min=1)])
+
+    def values(self) -> dict[str, Any]:
+        """The product's fields as the catalog service takes them."""
+        values = record_values(self)
+        values["standards"] = [line.strip() for line in (self.standards.data or "").splitlines()
+                               if line.strip()]
+        return values
+
+    def fill(self, product: Any) -> None:
+        """Show a product's standards one per line."""
+        self.standards.data = "\n".join(product.standards or [])
+
+
+class AreaForm(WorkspaceForm):
+    """A raw-material area with its official code."""
+
+    name = StringField(_l("Name"), validators=[DataRequired()])
+    code = StringField(_l("Official area code (e.g. VN-DTOR-0017)"))
+    code_status = SelectField(_l("Code status"), choices=options(AREA_STATUS_LABELS.items()))
+    code_status_since = DateField(_l("Status since"), validators=[Optional()])
+    material = StringField(_l("Material / crop"), validators=[DataRequired()])
+    province = StringField(_l("Province"), validators=[DataRequired()])
+    commune = StringField(_l("Commune"))
+    latitude = LocalDecimalField(_l("Latitude"), validators=[Optional(), NumberRange(-90, 90)])
+    longitude = LocalDecimalField(_l("Longitude"), validators=[Optional(), NumberRange(-180, 180)])
+    area_ha = LocalDecimalField(_l("Area (hectares)"), validators=[Optional(), NumberRange(min=0.01)])
+    standard = StringField(_l("Farming standard (e.g. VietGAP)"))
+
+    def values(self) -> dict[str, Any]:
+        """The area's fields as the catalog service takes them."""
+        return record_values(self)
+
+
+class FacilityForm(WorkspaceForm):
+    """A processing or packing establishment."""
+
+    name = StringField(_l("Name"), validators=[DataRequired()])
+    address = StringField(_l("Address"), validators=[DataRequired()])
+    province = StringField(_l("Province"))
+    food_safety_cert_no = StringField(_l("Food-safety certificate number"))
+
+    def values(self) -> dict[str, Any]:
+        """The facility's fields as the catalog service takes them."""
+        return record_values(self)
+
+
+class CertificateForm(WorkspaceForm):
+    """A certificate and what it covers; scheme and subject are fixed once saved."""
+
+    scheme = SelectField(_l("Scheme"), choices=options(SCHEME_LABELS.items()))
+    subject = SelectField(_l("Covers"), choices=[])
+    number = StringField(_l("Certificate number"), validators=[DataRequired()])
+    issuer = StringField(_l("Issued by"), validators=[DataRequired()])
+    issuing_level = SelectField(_l("Issuing level"), choices=options(LEVEL_LABELS.items()))
+    stars = SelectField(_l("OCOP stars"), choices=options([("", "—"), ("3", "3"), ("4", "4"), ("5", "5")]),
+                        coerce=int_or_none)
+    valid_from = DateField(_l("Valid from"), validators=[InputRequired()])
+    valid_until = DateField(_l("Valid until"), validators=[InputRequired()])
+
+    def set_subjects(self, organization_name: str, products: list[Any], areas: list[Any],
+                     facilities: list[Any]) -> None:
+        """Offer the organization and its own products, areas and facilities as subjects."""
+        self.subject.choices = [("organization:", f"{_l('Organization')}: {organization_name}")] + [
+            (f"{kind}:{record.id}", f"{label}: {record.name}")
+            for kind, label, records in (("product", _l("Product"), products),
+                                         ("area", _l("Area"), areas),
+                                         ("facility", _l("Facility"), facilities))
+            for record in records]
+
+    def values(self) -> dict[str, Any]:
+        """The certificate's fields as the catalog service takes them."""
+        values = record_values(self)
+        if "subject" in values:
+            kind, _, record_id = (values.pop("subject") or "").partition(":")
+            values["subject_type"], values["subject_id"] = kind, int_or_none(record_id)
+        return values
