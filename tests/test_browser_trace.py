@@ -72,3 +72,35 @@ def test_recalled_unit_on_a_phone_in_vietnamese_with_a_language_switch(app, sess
         assert hosts == {urlsplit(base).netloc}  # no third-party requests
         context.close()
     assert (OUTPUT / "trace-recalled-unit-vi.png").stat().st_size > 10_000
+
+
+def test_complete_batch_with_its_photo_on_a_phone(app, session, make, browser):
+    """Issue 11: all ten items on a phone, the photo loaded as its small rendition; sizes kept."""
+    from tests.test_photos import jpeg_with_gps
+    from tracelabel.services import photos
+
+    world = build_world(session, make)
+    photos.add_photo(session, world.owner.actor, world.product.id, jpeg_with_gps(1600, 1200))
+    session.commit()
+    with live_server(app) as base:
+        context = browser.new_context(viewport=PHONE, locale="vi-VN", java_script_enabled=False,
+                                      device_scale_factor=2, is_mobile=True)
+        page = context.new_page()
+        images: list[tuple[str, int]] = []
+        page.on("response", lambda r: images.append((r.url, len(r.body())))
+                if "/media/" in r.url else None)
+        response = page.goto(f"{base}/t/{world.batch.code}")
+        assert response is not None and response.status == 200
+        html = response.body()
+        assert len(html) < 30 * 1024  # HTML with its inline CSS; the photo is counted apart
+        photo = page.locator("img").first
+        assert "/media/" in (photo.get_attribute("src") or "")
+        assert photo.evaluate("img => img.complete && img.naturalWidth > 0")
+        assert images and all(size < 40 * 1024 for _url, size in images)
+        text = page.locator("body").inner_text()
+        for item in (world.product.name, world.owner.user.organization.name, world.batch.lot,
+                     "TCVN 1458:2009", "VN-TNTC-0012", world.batch.code[:4]):
+            assert item in text, item
+        OUTPUT.mkdir(exist_ok=True)
+        page.screenshot(path=str(OUTPUT / "trace-complete-batch-with-photo.png"), full_page=True)
+        context.close()
