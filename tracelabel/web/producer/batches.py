@@ -12,12 +12,13 @@ from flask_babel import lazy_gettext as _l
 from tracelabel.extensions import db
 from tracelabel.links import batch_trace_url
 from tracelabel.models import Batch
-from tracelabel.services import batches, workspace
+from tracelabel.services import batches, readiness, workspace
 from tracelabel.services.errors import ValidationFailed
 from tracelabel.web.auth.forms import ConfirmForm, show_domain_errors
 from tracelabel.web.auth.session import current_actor
 from tracelabel.web.errors import translate
 from tracelabel.web.producer import batch_forms
+from tracelabel.web.producer.checklist import checklist_rows
 from tracelabel.web.producer.routes import blueprint
 
 STATUS_LABELS = {"draft": _l("draft"), "published": _l("published"), "suspended": _l("suspended"),
@@ -41,7 +42,6 @@ def batches_list() -> str:
                                 page=max(request.args.get("page", 1, type=int) or 1, 1))
     return render_template("producer/batches.html", page=page, status=status,
                            statuses=STATUS_LABELS)
-
 
 
 def _copy_of(source_id: int | None) -> dict[str, Any]:
@@ -108,8 +108,11 @@ def batch_details(batch_id: int) -> Any:
 @blueprint.get("/batches/<int:batch_id>")
 def batch(batch_id: int) -> Any:
     """Review: everything the trace page will show, what is missing, then publish or labels."""
-    found = workspace.batch_with_chain(db.session, current_actor(), batch_id)
+    actor = current_actor()
+    found = workspace.batch_with_chain(db.session, actor, batch_id)
+    report = readiness.batch_readiness(db.session, actor, found.id)
     return render_step("producer/batch_review.html", found, gaps=batches.publication_gaps(found),
+                       checklist=checklist_rows(report, found), ready=report.ready,
                        trace_url=batch_trace_url(current_app.config["PUBLIC_URL"], found),
                        confirm=ConfirmForm(), units_form=batch_forms.UnitsForm(formdata=None),
                        labels_form=batch_forms.LabelsForm(), step_labels=batch_forms.STEP_LABELS)
