@@ -40,7 +40,7 @@ def test_producer_logs_in_lands_in_the_workspace_and_logs_out(pages, make):
     assert pages.get("/workspace").status_code == 302
 
 
-@pytest.mark.parametrize(("role", "home"), [("admin", "/admin"), ("inspector", "/account")])
+@pytest.mark.parametrize(("role", "home"), [("admin", "/admin"), ("inspector", "/inspector/")])
 def test_other_roles_start_on_their_own_page(pages, make, role, home):
     account = make.account(role)
     assert pages.login(account.user.email).headers["Location"] == home

@@ -11,14 +11,14 @@ from werkzeug.routing import IntegerConverter
 from tracelabel import config as settings
 from tracelabel import extensions
 from tracelabel.cli import register as register_cli
-from tracelabel.web import admin, auth, errors, producer, security
+from tracelabel.web import admin, auth, errors, inspector, producer, security
 from tracelabel.web.api import BLUEPRINTS as API_BLUEPRINTS
 from tracelabel.web.api import register_api
 from tracelabel.web.media import blueprint as media
 from tracelabel.web.public import blueprint as public
 
 # Message catalogs per area (tracelabel/translations/<area>/<lang>/LC_MESSAGES/messages.po).
-TRANSLATION_AREAS = ("core", "public", "workspace")
+TRANSLATION_AREAS = ("core", "public", "workspace", "inspector")
 
 
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:
@@ -84,6 +84,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(auth.blueprint)
     app.register_blueprint(producer.blueprint)
     app.register_blueprint(admin.blueprint)
+    app.register_blueprint(inspector.blueprint)
 
 
 def register_errorhandlers(app: Flask) -> None:

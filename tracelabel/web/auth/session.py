@@ -18,7 +18,7 @@ from tracelabel.services.accounts import actor_for, get_user
 from tracelabel.services.actors import Actor
 
 AUTH_TIME_KEY = "auth_at"
-HOME_BY_ROLE = {"producer": "producer.home", "admin": "admin.home", "inspector": "auth.account"}
+HOME_BY_ROLE = {"producer": "producer.home", "admin": "admin.home", "inspector": "inspector.search"}
 
 
 def password_fingerprint(user: User) -> str:

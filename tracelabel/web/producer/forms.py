@@ -99,8 +99,10 @@ class ProductForm(WorkspaceForm):
     def values(self) -> dict[str, Any]:
         """The product's fields as the catalog service takes them."""
         values = record_values(self)
-        values["standards"] = [line.strip() for line in (self.standards.data or "").splitlines()
-                               if line.strip()]
+        entered = self.standards.data or ""
+        # A post without the field keeps the product's list (WTForms leaves the object's value).
+        lines = entered if isinstance(entered, list) else entered.splitlines()
+        values["standards"] = [line.strip() for line in lines if line.strip()]
         return values
 
     def fill(self, product: Any) -> None:

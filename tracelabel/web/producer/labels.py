@@ -25,6 +25,7 @@ SPOOL_BYTES = 8 * 1024 * 1024  # built in memory, then on disk: sent only once c
 @blueprint.post("/batches/<int:batch_id>/units")
 def issue_units(batch_id: int) -> Any:
     """Reserve the next N unit serials of a published batch."""
+    batches.get_batch(db.session, current_actor(), batch_id)  # another producer's batch: 404 first
     form = batch_forms.UnitsForm()
     if not form.validate_on_submit():
         for messages in form.errors.values():
