@@ -15,6 +15,7 @@ from gunicorn.app.base import BaseApplication
 from sqlalchemy.orm import Session
 
 from tracelabel import codes, migrations
+from tracelabel.config import DEFAULTS
 from tracelabel.extensions import Database
 from tracelabel.labels import SYMBOLOGIES, TEMPLATES
 from tracelabel.links import batch_trace_url
@@ -348,6 +349,11 @@ def serve(host: str, port: int, workers: int) -> None:
 @click.option("--no-serve", is_flag=True, help="prepare the demo without starting the server")
 def demo_command(host: str, port: int, workers: int, no_serve: bool) -> None:
     """Upgrade the database, load the demo data, print logins and trace URLs, then serve."""
+    if current_app.config["PUBLIC_URL"] == DEFAULT_PUBLIC_URL and not no_serve:
+        # Unconfigured: print (and serve) the codes at the address the demo listens on.
+        served_at = f"http://{host}:{port}"
+        os.environ["TRACELABEL_PUBLIC_URL"] = served_at  # the workers' own apps read it too
+        current_app.config["PUBLIC_URL"] = served_at
     migrations.upgrade(Database.engine_for(current_app))
     with unit_of_work() as session:
         logins = demo.seed(session, current_app.instance_path)
@@ -358,6 +364,7 @@ def demo_command(host: str, port: int, workers: int, no_serve: bool) -> None:
 
 
 FACTORY_KEY = "tracelabel.factory"
+DEFAULT_PUBLIC_URL = DEFAULTS["PUBLIC_URL"]
 
 
 def run_gunicorn(app: Flask, host: str, port: int, workers: int) -> None:
