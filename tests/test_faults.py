@@ -93,7 +93,7 @@ def test_connection_lost_mid_import_writes_no_batch(app, client, make, session):
 
 
 def test_label_output_that_fills_up_is_an_error_not_a_file(app, client, make, monkeypatch):
-    from tracelabel.web.api import batches as batch_views
+    from tracelabel.web import downloads
 
     class FullDisk(io.BytesIO):
         def __init__(self, *args, **kwargs):
@@ -106,7 +106,7 @@ def test_label_output_that_fills_up_is_an_error_not_a_file(app, client, make, mo
 
     owner = make.producer()
     batch = make.batch(owner, publish=True)
-    monkeypatch.setattr(batch_views.tempfile, "SpooledTemporaryFile", FullDisk)
+    monkeypatch.setattr(downloads.tempfile, "SpooledTemporaryFile", FullDisk)
     response = client.get(f"/api/v1/batches/{batch.id}/labels?format=pdf", headers=owner.headers)
     assert response.status_code == 500
     assert response.mimetype == "application/problem+json"

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import tempfile
 from typing import Any
 
 from flask import Response, current_app, g
@@ -16,6 +15,7 @@ from tracelabel.services import batches, events, passport, readiness, search
 from tracelabel.services.errors import Conflict
 from tracelabel.services.labels import MEDIA_TYPES, LabelRequest, render_batch_labels
 from tracelabel.web.api import schemas
+from tracelabel.web.downloads import finished_file
 from tracelabel.web.errors import translate
 
 blueprint = Blueprint("batches", __name__, url_prefix="/api/v1/batches",
@@ -137,11 +137,6 @@ class EventCollection(MethodView):
         return event
 
 
-# Files are built in a spooled temporary file (memory, then disk past 8 MB) and sent only when
-# complete: an error half-way answers an error, never a truncated file with a 200.
-SPOOL_BYTES = 8 * 1024 * 1024
-
-
 @blueprint.route("/<int:batch_id>/labels", methods=["GET"])
 @blueprint.arguments(schemas.LabelQuerySchema, location="query")
 @blueprint.response(200, description="the label file (PNG, SVG, PDF or ZPL)", content_type=
@@ -150,27 +145,11 @@ def labels(args: dict[str, Any], batch_id: int) -> Response:
     """Labels of a published batch: one symbol (png, svg), a sheet (pdf) or ZPL; ``units`` for unit labels."""
     request = LabelRequest(fmt=args["format"], symbology=args["symbology"],
                            template=args["template"], units=args.get("units"), dpi=args.get("dpi"))
-    spool = tempfile.SpooledTemporaryFile(max_size=SPOOL_BYTES)  # noqa: SIM115 - send_file closes it
     keys = codes.parse_code_keys(current_app.config["CODE_KEYS"])
-    try:
-        render_batch_labels(db.session, g.actor, batch_id, request,
-                            public_url=current_app.config["PUBLIC_URL"], code_keys=keys, out=spool)
-    except BaseException:
-        spool.close()
-        raise
-    size = spool.tell()
-    spool.seek(0)
     batch = batches.get_batch(db.session, g.actor, batch_id)
     suffix = f"-{request.units.replace(' ', '')}" if request.units else ""
-    filename = f"nhan-{batch.code}{suffix}.{request.fmt}"
-    return Response(_drain(spool), mimetype=MEDIA_TYPES[request.fmt], headers={
-        "Content-Length": str(size), "Content-Disposition": f'attachment; filename="{filename}"'})
-
-
-def _drain(spool: Any, block: int = 256 * 1024) -> Any:
-    """Send the finished file in blocks and close it, even when the client goes away."""
-    try:
-        while chunk := spool.read(block):
-            yield chunk
-    finally:
-        spool.close()
+    return finished_file(
+        lambda out: render_batch_labels(db.session, g.actor, batch_id, request,
+                                        public_url=current_app.config["PUBLIC_URL"],
+                                        code_keys=keys, out=out),
+        media_type=MEDIA_TYPES[request.fmt], filename=f"nhan-{batch.code}{suffix}.{request.fmt}")

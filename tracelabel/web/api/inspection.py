@@ -4,7 +4,6 @@ alerts, exports and the audit trail."""
 from __future__ import annotations
 
 import datetime as dt
-import tempfile
 from typing import Any
 
 from flask import Response, current_app, g
@@ -15,10 +14,10 @@ from tracelabel.extensions import db
 from tracelabel.services import audit, batches, exports, inspection, search
 from tracelabel.services.errors import Forbidden
 from tracelabel.web.api import schemas
+from tracelabel.web.downloads import finished_file
 
 blueprint = Blueprint("inspection", __name__, url_prefix="/api/v1",
                       description="Tracing, recalls, certificate reviews, alerts, exports, audit.")
-SPOOL_BYTES = 8 * 1024 * 1024
 EXPORT_TYPES = {"epcis": ("application/ld+json", "jsonld"), "csv": ("text/csv", "csv")}
 
 
@@ -195,29 +194,12 @@ def alerts(args: dict[str, Any]) -> Any:
 
 
 def _export(filters: search.BatchFilters, fmt: str, name: str) -> Response:
-    spool = tempfile.SpooledTemporaryFile(max_size=SPOOL_BYTES)  # noqa: SIM115 - closed by _drain
     writer = exports.write_epcis if fmt == "epcis" else exports.write_csv
-    try:
-        writer(exports.matching_batches(db.session, g.actor, filters),
-               current_app.config["PUBLIC_URL"], spool)
-    except BaseException:
-        spool.close()
-        raise
-    size = spool.tell()
-    spool.seek(0)
     media_type, extension = EXPORT_TYPES[fmt]
-    return Response(drain(spool), mimetype=media_type, headers={
-        "Content-Length": str(size),
-        "Content-Disposition": f'attachment; filename="{name}.{extension}"'})
-
-
-def drain(spool: Any, block: int = 256 * 1024) -> Any:
-    """Send a finished file in blocks and close it, even when the client goes away."""
-    try:
-        while chunk := spool.read(block):
-            yield chunk
-    finally:
-        spool.close()
+    return finished_file(
+        lambda out: writer(exports.matching_batches(db.session, g.actor, filters),
+                           current_app.config["PUBLIC_URL"], out),
+        media_type=media_type, filename=f"{name}.{extension}")
 
 
 @blueprint.route("/batches/<int:batch_id>/export", methods=["GET"])

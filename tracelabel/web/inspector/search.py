@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import tempfile
 from typing import Any
 
 from flask import Response, current_app, render_template, request
@@ -12,11 +11,11 @@ from tracelabel.extensions import db
 from tracelabel.services import exports, inspector_reads
 from tracelabel.services.search import COUNT_CAP, BatchFilters
 from tracelabel.web.auth.session import current_actor
+from tracelabel.web.downloads import finished_file
 from tracelabel.web.inspector import forms
 from tracelabel.web.inspector.routes import blueprint
 
 PER_PAGE = 50
-SPOOL_BYTES = 8 * 1024 * 1024
 EXPORT_TYPES = {"epcis": ("application/ld+json", "jsonld"), "csv": ("text/csv", "csv")}
 
 
@@ -42,31 +41,13 @@ def search_page() -> Any:
 
 
 def export_response(filters: BatchFilters, fmt: str, name: str) -> Response:
-    """The chains of the matching batches as a download, written to a spooled file first (so a
-    failure is an error page, not half a file) and sent in blocks."""
-    spool = tempfile.SpooledTemporaryFile(max_size=SPOOL_BYTES)  # noqa: SIM115 - closed by drain
+    """The chains of the matching batches as a download, built completely before it is sent."""
     writer = exports.write_epcis if fmt == "epcis" else exports.write_csv
-    try:
-        writer(exports.matching_batches(db.session, current_actor(), filters),
-               current_app.config["PUBLIC_URL"], spool)
-    except BaseException:
-        spool.close()
-        raise
-    size = spool.tell()
-    spool.seek(0)
     media_type, extension = EXPORT_TYPES[fmt]
-    return Response(drain(spool), mimetype=media_type, headers={
-        "Content-Length": str(size),
-        "Content-Disposition": f'attachment; filename="{name}.{extension}"'})
-
-
-def drain(spool: Any, block: int = 256 * 1024) -> Any:
-    """Send a finished file in blocks and close it, even when the client goes away."""
-    try:
-        while chunk := spool.read(block):
-            yield chunk
-    finally:
-        spool.close()
+    return finished_file(
+        lambda out: writer(exports.matching_batches(db.session, current_actor(), filters),
+                           current_app.config["PUBLIC_URL"], out),
+        media_type=media_type, filename=f"{name}.{extension}")
 
 
 @blueprint.get("/exports")
