@@ -141,3 +141,20 @@ def test_cli_import_with_dry_run_then_for_real(runner, producer_setup, tmp_path,
     assert again.exit_code != 0
     assert "line 2, lot" in again.output
     assert batch_count(session) == 1
+
+
+def test_one_bad_row_among_ten_thousand_imports_nothing(client, producer_setup, session):
+    """The issue's case at full size: 10,000 rows, one bad, nothing written, the line named."""
+    owner, *_ = producer_setup
+    rows = [f"Miến dong Bình Liêu;L-{n:05d};01/11/2026;;10;gói;VN-QNBL-0003" for n in range(10_000)]
+    rows[6_543] = "Miến dong Bình Liêu;L-06543;30/02/2026;;10;gói;VN-QNBL-0003"
+    text = "sản phẩm;số lô;ngày sản xuất;hạn sử dụng;số lượng;đơn vị;mã vùng trồng\n" + "\n".join(rows)
+    # The multipart body is built here: the test client would spool a file this size to disk.
+    body = (b'--b\r\nContent-Disposition: form-data; name="file"; filename="lo.csv"\r\n'
+            b"Content-Type: text/csv\r\n\r\n" + text.encode("utf-8-sig") + b"\r\n--b--\r\n")
+    response = client.post("/api/v1/imports", headers=owner.headers, data=body,
+                           content_type="multipart/form-data; boundary=b")
+    assert response.status_code == 422
+    assert [(e["line"], e["field"]) for e in response.get_json()["errors"]] == [
+        (6_545, "production_date")]
+    assert batch_count(session) == 0
