@@ -28,6 +28,20 @@ STEPS = (("producer.batch_details", _l("Product and lot")), ("producer.batch_ori
          ("producer.batch_certificates", _l("Certificates")), ("producer.batch", _l("Review")))
 
 
+def save_step(form: Any, batch: Batch, next_endpoint: str, template: str) -> Any:
+    """Save a draft's step through ``update_batch`` and go on, or show the step again with errors."""
+    if form.validate_on_submit():
+        try:
+            batches.update_batch(db.session, current_actor(), batch.id, form.values())
+        except ValidationFailed as error:
+            db.session.rollback()
+            show_domain_errors(form, error)
+        else:
+            db.session.commit()
+            return redirect(url_for(next_endpoint, batch_id=batch.id))
+    return render_step(template, batch, 422 if form.is_submitted() else 200, form=form)
+
+
 def render_step(template: str, batch: Batch, status: int = 200, **context: Any) -> Any:
     """A page of the walk-through, with the step bar."""
     return render_template(template, batch=batch, steps=STEPS, statuses=STATUS_LABELS,
@@ -92,17 +106,7 @@ def batch_details(batch_id: int) -> Any:
     batch = workspace.batch_with_chain(db.session, actor, batch_id)
     form = batch_forms.BatchDetailsForm(obj=batch)
     del form.product_id  # fixed once created
-    if form.validate_on_submit():
-        try:
-            batches.update_batch(db.session, actor, batch.id, form.values())
-        except ValidationFailed as error:
-            db.session.rollback()
-            show_domain_errors(form, error)
-        else:
-            db.session.commit()
-            return redirect(url_for("producer.batch_origin", batch_id=batch.id))
-    status = 422 if form.is_submitted() else 200
-    return render_step("producer/batch_details.html", batch, status, form=form)
+    return save_step(form, batch, "producer.batch_origin", "producer/batch_details.html")
 
 
 @blueprint.get("/batches/<int:batch_id>")

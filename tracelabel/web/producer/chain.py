@@ -16,7 +16,7 @@ from tracelabel.services.workspace import certificate_state
 from tracelabel.web.auth.forms import ConfirmForm, show_domain_errors
 from tracelabel.web.auth.session import current_actor
 from tracelabel.web.producer import batch_forms
-from tracelabel.web.producer.batches import render_step
+from tracelabel.web.producer.batches import render_step, save_step
 from tracelabel.web.producer.routes import blueprint
 
 
@@ -37,17 +37,7 @@ def batch_origin(batch_id: int) -> Any:
         "input_lots": [*rows, {}, {}]})
     form.area_ids.choices = [(a.id, _area_label(a)) for a in found.areas]
     form.facility_ids.choices = [(f.id, f.name) for f in found.facilities]
-    if form.validate_on_submit():
-        try:
-            batches.update_batch(db.session, actor, batch.id, form.values())
-        except ValidationFailed as error:
-            db.session.rollback()
-            show_domain_errors(form, error)
-        else:
-            db.session.commit()
-            return redirect(url_for("producer.batch_events", batch_id=batch.id))
-    status = 422 if form.is_submitted() else 200
-    return render_step("producer/batch_origin.html", batch, status, form=form)
+    return save_step(form, batch, "producer.batch_events", "producer/batch_origin.html")
 
 
 def _event_form(batch: Batch, found: workspace.Registry) -> batch_forms.EventForm:
