@@ -66,26 +66,25 @@ def location_uri(public_url: str, event: TraceEvent) -> str | None:
     return None
 
 
-def _quantity(batch: Batch, public_url: str) -> dict[str, Any]:
-    element: dict[str, Any] = {"epcClass": batch_trace_url(public_url, batch)}
-    if batch.quantity is not None:
-        element["quantity"] = float(batch.quantity)
-        uom = UNITS_OF_MEASURE.get((batch.unit or "").strip().lower())
+def _quantity_element(epc_class: str, quantity: Any, unit: str | None) -> dict[str, Any]:
+    """An EPCIS quantity element: the lot's class, and its quantity and UN/CEFACT unit if known."""
+    element: dict[str, Any] = {"epcClass": epc_class}
+    if quantity is not None:
+        element["quantity"] = float(quantity)
+        uom = UNITS_OF_MEASURE.get((unit or "").strip().lower())
         if uom:
             element["uom"] = uom
     return element
+
+
+def _quantity(batch: Batch, public_url: str) -> dict[str, Any]:
+    return _quantity_element(batch_trace_url(public_url, batch), batch.quantity, batch.unit)
 
 
 def _input_quantity(item: BatchInput, public_url: str, batch: Batch) -> dict[str, Any]:
     epc_class = (batch_trace_url(public_url, item.input_batch) if item.input_batch is not None
                  else f"{public_url}/id/lot/{batch.organization_id}/{item.lot}")
-    element: dict[str, Any] = {"epcClass": epc_class}
-    if item.quantity is not None:
-        element["quantity"] = float(item.quantity)
-        uom = UNITS_OF_MEASURE.get((item.unit or "").strip().lower())
-        if uom:
-            element["uom"] = uom
-    return element
+    return _quantity_element(epc_class, item.quantity, item.unit)
 
 
 def event_hash_id(event: dict[str, Any]) -> str:
