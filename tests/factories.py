@@ -7,6 +7,7 @@ import itertools
 from dataclasses import dataclass
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from tracelabel.models import (
@@ -18,12 +19,15 @@ from tracelabel.models import (
     RawMaterialArea,
     User,
 )
+from tracelabel.models.accounts import OrganizationPrefix
 from tracelabel.services import accounts, batches, catalog, events
 from tracelabel.services.accounts import actor_for
 from tracelabel.services.actors import SYSTEM, Actor
 
 VN = dt.timezone(dt.timedelta(hours=7))
 PASSWORD = "mật-khẩu-thử-nghiệm"
+# The GTINs the tests register: 893 6005 … (GS1 Vietnam) and 0 036000 … (a GTIN-12, UPC).
+TEST_GS1_PREFIXES = ("8936005", "0036000")
 
 
 @dataclass
@@ -52,8 +56,14 @@ class Factory:
         return record
 
     def organization(self, name: str = "HTX Chè Tân Cương", **details: Any) -> Organization:
+        """An organization; the test's first one owns the GS1 company prefixes of the GTINs the
+        tests use (TEST_GS1_PREFIXES), later ones a prefix of their own, unless given."""
         n = next(self.counter)
         details.setdefault("province", "Thái Nguyên")
+        if "gs1_prefixes" not in details:
+            taken = self.session.scalar(select(OrganizationPrefix.id).where(
+                OrganizationPrefix.prefix == TEST_GS1_PREFIXES[0]))
+            details["gs1_prefixes"] = [f"8939{n:05d}"] if taken else list(TEST_GS1_PREFIXES)
         return self._commit(accounts.create_organization(
             self.session, SYSTEM, name=f"{name} {n}", tax_code=f"46{n:08d}", **details))
 

@@ -11,6 +11,7 @@ from tests.factories import VN
 from tracelabel.db import utcnow
 from tracelabel.models import AuditEntry, Scan
 from tracelabel.services import events
+from tracelabel.services.scans import COPY_SUSPECT_NETWORKS
 
 TODAY = dt.date.today()
 
@@ -133,14 +134,15 @@ def test_alerts_for_lapsing_certificates_and_copied_codes(client, make, province
     tea.certificates.append(lapsing)
     now = utcnow()
     session.add_all([Scan(batch_id=tea.id, serial=7, client_hash=f"client{n}", scanned_at=now)
-                     for n in range(6)])
-    session.add(Scan(batch_id=tea.id, serial=8, client_hash="one", scanned_at=now))
+                     for n in range(COPY_SUSPECT_NETWORKS)])
+    session.add_all([Scan(batch_id=tea.id, serial=8, client_hash=f"client{n}", scanned_at=now)
+                     for n in range(COPY_SUSPECT_NETWORKS - 1)])  # one network short
     session.commit()
     body = client.get("/api/v1/alerts", headers=inspector.headers).get_json()
     assert [(a["certificate"]["id"], a["days_left"], a["batches_on_sale"])
             for a in body["certificates"]] == [(lapsing.id, 10, 1)]
     assert [(a["batch"]["lot"], a["serial"], a["kind"], a["clients"]) for a in body["scans"]] == [
-        ("TEA-1", 7, "copied", 6)]
+        ("TEA-1", 7, "copied", COPY_SUSPECT_NETWORKS)]
 
 
 @pytest.mark.parametrize(("method", "path"), [

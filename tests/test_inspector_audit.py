@@ -43,7 +43,7 @@ def test_audit_filters(pages, world, session):
     assert seqs(pages, actor=str(inspector.id)) == [suspended]
     assert seqs(pages, action="batch.suspend") == [suspended]
     batch_seqs = seqs(pages, entity_type="batch", entity_id=str(tea.id))
-    assert suspended in batch_seqs and len(batch_seqs) == 3  # create, publish, suspend
+    assert suspended in batch_seqs and len(batch_seqs) == 4  # create, publish, its record, suspend
     today = dt.datetime.now(VN).date()  # the page reads days in Vietnam time
     assert seqs(pages, since=str(today), until=str(today)) == everything
     assert seqs(pages, since=str(today + dt.timedelta(days=1))) == []

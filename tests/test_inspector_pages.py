@@ -19,6 +19,7 @@ from tracelabel.db import utcnow
 from tracelabel.models import Batch, Certificate, Scan
 from tracelabel.services import search as search_service
 from tracelabel.services.batches import change_batch_status
+from tracelabel.services.scans import COPY_SUSPECT_NETWORKS
 from tracelabel.web.inspector import search as search_views
 
 EPCIS_SCHEMA = Path(__file__).resolve().parents[2] / "shared" / "standards" / "epcis" / \
@@ -214,7 +215,7 @@ def test_alerts_page(pages, world, make, session):
     tea.certificates.append(lapsing)
     now = utcnow()
     session.add_all([Scan(batch_id=tea.id, serial=7, client_hash=f"client{n}", scanned_at=now)
-                     for n in range(6)])
+                     for n in range(COPY_SUSPECT_NETWORKS)])
     change_batch_status(session, world["inspector"].actor, world["grapefruit"].id, "recall", "Lý do")
     session.add(Scan(batch_id=world["grapefruit"].id, serial=3, client_hash="late",
                      scanned_at=utcnow() + dt.timedelta(seconds=1)))

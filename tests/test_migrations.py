@@ -63,3 +63,49 @@ def test_cli_db_upgrade_and_downgrade(runner, app, tmp_path, worker_id):
     finally:
         app.extensions[EXTENSION_KEY] = original
         engine.dispose()
+
+
+def test_0005_keeps_linked_areas_and_db_upgrade_freezes_published_batches(tmp_path, worker_id):
+    """An area already named by a batch survives the upgrade (no table copy), and its batch gets the
+    record of what its trace states."""
+    from sqlalchemy.orm import Session
+
+    from tracelabel.models import PublishedRecord
+    from tracelabel.services import published, trace
+    from tracelabel.services.actors import SYSTEM
+
+    engine = _empty_engine(tmp_path, worker_id)
+    try:
+        migrations.upgrade(engine, "0004")
+        now = "2026-11-01 08:00:00"
+        statements = [
+            "INSERT INTO organizations (id, name, kind, created_at) VALUES (1, 'HTX Bình Liêu', "
+            "'cooperative', :now)",
+            "INSERT INTO products (id, organization_id, name, ocop_group, standards, created_at, "
+            "updated_at) VALUES (1, 1, 'Miến dong', 'food', '[]', :now, :now)",
+            "INSERT INTO raw_material_areas (id, organization_id, name, code, code_status, material, "
+            "province, created_at) VALUES (1, 1, 'Nương Bản Chuồng', 'VN-QNBL-0001', 'active', "
+            "'Củ dong', 'Quảng Ninh', :now)",
+            "INSERT INTO batches (id, code, organization_id, product_id, lot, production_date, status, "
+            "published_at, status_changed_at, units_issued, version, created_at, updated_at) VALUES "
+            "(1, '7K3M9QX2ZP4Q', 1, 1, 'L01', '2026-10-30', 'published', :now, :now, 0, 1, :now, :now)",
+            "INSERT INTO batch_areas (batch_id, area_id) VALUES (1, 1)",
+        ]
+        with engine.begin() as connection:
+            for statement in statements:
+                connection.execute(text(statement), {"now": now})
+        migrations.upgrade(engine)
+        with engine.connect() as connection:
+            assert connection.execute(text("SELECT code_status_source FROM raw_material_areas")
+                                      ).scalar() == "producer"
+            assert connection.execute(text("SELECT count(*) FROM batch_areas")).scalar() == 1
+        with Session(engine) as session:
+            assert published.backfill(session, SYSTEM) == 1
+            session.commit()
+            assert published.backfill(session, SYSTEM) == 0
+            record = session.get(PublishedRecord, 1)
+            assert record.facts["areas"]["1"]["code"] == "VN-QNBL-0001"
+            facts = trace.batch_facts(session, 1, trace.vietnam_today())
+            assert facts["origin"]["areas"][0]["code_status_source"] == "producer"
+    finally:
+        engine.dispose()

@@ -9,8 +9,14 @@ import pytest
 
 from tests.test_photos import jpeg_with_gps
 from tracelabel import codes
-from tracelabel.services import batches, photos
+from tracelabel.services import batches, photos, trace
 from tracelabel.services.passport import batch_passport, passport_schema
+
+
+def passport_of(session, batch, **unit):
+    """The passport of a batch as the resolver builds it, from the batch's public facts."""
+    facts = trace.batch_facts(session, batch.id, trace.vietnam_today())
+    return batch_passport(batch, "https://trace.example.vn", facts, **unit)
 
 
 @pytest.fixture(scope="module")
@@ -20,19 +26,22 @@ def validator():
     return jsonschema.Draft202012Validator(schema, format_checker=jsonschema.FormatChecker())
 
 
-def full_batch(make, session, **product_values):
-    owner = make.producer(make.organization(address="Thôn Bản Chuồng, xã Bình Liêu, Quảng Ninh"))
+def full_batch(make, session, *, also_claim=(), **product_values):
+    owner = make.producer(make.organization(address="Thôn Bản Chuồng, xã Bình Liêu, Quảng Ninh",
+                                            kind="enterprise"))
     product = make.product(owner, name="Miến dong Bình Liêu", warnings="Không dùng khi bao bì rách.",
                            storage_instructions="Nơi khô ráo.", **product_values)
     photos.add_photo(session, owner.actor, product.id, jpeg_with_gps(500, 400))
     certificate = make.certificate(owner, product, stars=5)
-    batch = make.batch(owner, product, publish=True, certificate_ids=[certificate.id])
+    claimed = [certificate.id] + [make.certificate(owner, product, **values).id
+                                  for values in also_claim]
+    batch = make.batch(owner, product, publish=True, certificate_ids=claimed)
     return owner, batch
 
 
 def test_passport_of_a_short_code_product(validator, make, session):
     _owner, batch = full_batch(make, session)
-    document = batch_passport(batch, "https://trace.example.vn")
+    document = passport_of(session, batch)
     errors = sorted(validator.iter_errors(document), key=str)
     assert not errors, errors
     assert document["identifier"]["uri"] == f"https://trace.example.vn/t/{batch.code}"
@@ -53,7 +62,7 @@ def test_passport_of_a_gtin_unit(validator, app, make, session):
     owner, batch = full_batch(make, session, gtin="8936005120011")
     batches.issue_units(session, owner.actor, batch.id, 5)
     keys = codes.parse_code_keys(app.config["CODE_KEYS"])
-    document = batch_passport(batch, "https://trace.example.vn", serial=3, keys=keys)
+    document = passport_of(session, batch, serial=3, keys=keys)
     assert not list(validator.iter_errors(document))
     assert document["subject"] == "unit"
     assert document["identifier"]["gtin"] == "08936005120011"
@@ -63,14 +72,13 @@ def test_passport_of_a_gtin_unit(validator, app, make, session):
 
 
 def test_recalled_and_expired_show_in_the_passport(validator, make, session):
-    owner, batch = full_batch(make, session)
-    expired = make.certificate(owner, batch.product, scheme="vietgap", stars=None,
-                               valid_from=dt.date(2020, 1, 1), valid_until=dt.date(2021, 1, 1))
-    batch.certificates.append(expired)
+    _owner, batch = full_batch(make, session, also_claim=[{
+        "scheme": "vietgap", "stars": None, "valid_from": dt.date(2020, 1, 1),
+        "valid_until": dt.date(2021, 1, 1)}])
     inspector = make.account("inspector")
     batches.change_batch_status(session, inspector.actor, batch.id, "recall", "Nhiễm khuẩn")
     session.commit()
-    document = batch_passport(batch, "https://trace.example.vn")
+    document = passport_of(session, batch)
     assert not list(validator.iter_errors(document))
     assert document["status"] == {"state": "recalled", "reason": "Nhiễm khuẩn",
                                   "since": batch.status_changed_at.isoformat()}

@@ -42,6 +42,7 @@ CATEGORIES: dict[str, dict[str, object]] = {
     "workspace-record": {ANON: "login", OWNER: "not-refused", OTHER: {404}, INSPECTOR: {403},
                          ADMIN: {403}},
     "admin": {ANON: "login", OWNER: {403}, OTHER: {403}, INSPECTOR: {403}, ADMIN: "not-refused"},
+    "api-admin": {ANON: {401}, OWNER: {403}, OTHER: {403}, INSPECTOR: {403}, ADMIN: "not-refused"},
     "inspector-page": {ANON: "login", OWNER: {403}, OTHER: {403}, INSPECTOR: "not-refused",
                        ADMIN: {403}},
     "audit-page": {ANON: "login", OWNER: {403}, OTHER: {403}, INSPECTOR: "not-refused",
@@ -53,7 +54,8 @@ RULES: dict[str, str] = {
     "public.home": "public", "public.health": "public", "public.lookup": "public",
     "public.short_code": "public", "public.short_code_printed": "public",
     "public.digital_link": "public", "public.resolver_description": "public",
-    "public.resolver_description_alias": "public", "media.image": "public", "static": "public",
+    "public.resolver_description_alias": "public", "public.audit_checkpoints": "public",
+    "media.image": "public", "static": "public",
     "api-docs.openapi_json": "public", "auth.login": "public", "auth.language": "public",
     # one's own account
     "auth.account": "signed-in", "auth.password": "signed-in", "auth.tokens": "signed-in",
@@ -74,11 +76,19 @@ RULES: dict[str, str] = {
     "batches.suspend": "api-inspector", "batches.reinstate": "api-inspector",
     "batches.recall": "api-inspector", "inspection.recall_from_area": "api-inspector",
     "inspection.recall_made_from": "api-inspector", "inspection.verify_certificate": "api-inspector",
-    "inspection.reject_certificate": "api-inspector", "inspection.alerts": "api-inspector-read",
+    "inspection.reject_certificate": "api-inspector", "inspection.set_code_status": "api-inspector",
+    "inspection.alerts": "api-inspector-read",
     "inspection.audit_entries": "api-audit", "inspection.audit_verify": "api-audit",
     # admin pages
     "admin.home": "admin", "admin.new_organization": "admin", "admin.new_user": "admin",
-    "admin.users": "admin",
+    "admin.users": "admin", "admin.edit_organization": "admin", "admin.deactivate_user": "admin",
+    "admin.activate_user": "admin", "admin.reset_password": "admin", "admin.tokens": "admin",
+    "admin.revoke_token": "admin",
+    # API: administrators (accounts, every token, organizations)
+    "users.list_users": "api-admin", "users.deactivate": "api-admin", "users.activate": "api-admin",
+    "users.reset_password": "api-admin", "tokens.list_tokens": "api-admin",
+    "tokens.revoke": "api-admin", "organizations.OrganizationCollection": "api-admin",
+    "organizations.OrganizationItem": "api-admin",
 }
 PREFIX_RULES = (("producer.", "workspace"), ("inspector.", "inspector-page"))
 RECORD_ENDPOINTS = re.compile(
@@ -131,7 +141,9 @@ def world(app, make, session):
     # The API's DELETE removes the first photo; the workspace's remove gets one of its own.
     page_photo = photos.add_photo(session, owner_a.actor, product.id, jpeg_with_gps(200, 300))
     session.commit()
-    token = owner_a.user.tokens[0]
+    # Deactivating, resetting and revoking act on a spare account, so the world stays as it is.
+    spare = make.producer()
+    token = spare.user.tokens[0]
     record_for = {"products": product.id, "areas": area.id, "facilities": facility.id,
                   "certificates": certificate.id}
     ids = {"batch_id": batch.id, "product_id": product.id, "area_id": area.id,
@@ -139,7 +151,8 @@ def world(app, make, session):
            "token_id": token.id, "code": batch.code, "rest": f"0{batch.code}",
            "digest": photo.variants[0].blob_sha256, "filename": "workspace.css",
            "move": "suspend", "verdict": "verify", "page_photo_id": page_photo.id,
-           "record_for": record_for}
+           "record_for": record_for, "user_id": spare.user.id,
+           "organization_id": owner_a.user.organization_id}
     accounts = {OWNER: owner_a, OTHER: owner_b, INSPECTOR: inspector, ADMIN: admin}
     clients = {ANON: app.test_client(), **{role: signed_in(app, account.user.email).client
                                            for role, account in accounts.items()}}

@@ -1,4 +1,4 @@
-"""Scans: one per resolution, salted client hashes, exact counters under concurrency, the 304 path."""
+"""Scans: one per resolution, salted network hashes, exact counters under concurrency, the 304 path."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from urllib.request import Request, urlopen
 
 import pytest
 from sqlalchemy import func, select, text
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from tests.test_public_fixtures import (
     build_world,
@@ -37,16 +38,16 @@ def counter(session, batch_id: int, serial: int) -> int | None:
         ScanCounter.batch_id == batch_id, ScanCounter.serial == serial))
 
 
-def test_each_resolution_records_a_scan_with_a_salted_client_hash(app, client, session, world):
+def test_each_resolution_records_a_scan_with_a_salted_network_hash(app, client, session, world):
     code = unit_code(app, world.batch, 1)
     client.get(f"/t/{code}", headers={"User-Agent": "Zalo/1.0"})
     client.get(f"/t/{world.batch.code}", headers={"User-Agent": "Zalo/1.0"})
     rows = session.scalars(select(Scan).where(Scan.batch_id == world.batch.id)
                            .order_by(Scan.id)).all()
     assert [row.serial for row in rows] == [1, scans.BATCH_SERIAL]
-    expected = scans.client_hash(app.config["SCAN_SALT"], "127.0.0.1", "Zalo/1.0")
+    expected = scans.network_hash(app.config["SCAN_SALT"], "127.0.0.1")
     assert {row.client_hash for row in rows} == {expected}
-    assert expected != scans.client_hash("another salt", "127.0.0.1", "Zalo/1.0")
+    assert expected != scans.network_hash("another salt", "127.0.0.1")
     assert "127.0.0.1" not in expected and len(expected) == 32
 
 
@@ -56,11 +57,11 @@ def test_repeats_within_the_window_do_not_inflate_the_counter(app, client, sessi
         body = client.get(f"/t/{code}", headers={"Accept": "application/json"}).get_json()
     assert body["unit"]["scan_count"] == 1
     assert scan_rows(session, world.batch.id, 2) == 3
-    other = client.get(f"/t/{code}", headers={"User-Agent": "another phone"})
+    other = client.get(f"/t/{code}", environ_base={"REMOTE_ADDR": "203.0.113.9"})
     assert "đã được quét 2 lần" in other.get_data(as_text=True)
     later = dt.datetime.now(dt.UTC) + scans.REPEAT_WINDOW + dt.timedelta(seconds=1)
-    tally = scans.record_scan(session, world.batch.id, 2, scans.client_hash(
-        app.config["SCAN_SALT"], "127.0.0.1", ""), now=later)
+    tally = scans.record_scan(session, world.batch.id, 2, scans.network_hash(
+        app.config["SCAN_SALT"], "127.0.0.1"), now=later)
     session.commit()
     assert (tally.count, tally.repeat) == (3, False)
 
@@ -91,25 +92,28 @@ def test_linkset_and_redirects_are_not_scans(client, session, world):
     assert session.scalar(select(func.count()).select_from(Scan)) == 0
 
 
-def test_many_clients_on_one_unit_code_warn_of_a_copy(app, client, world):
+def test_many_networks_on_one_unit_code_warn_of_a_copy(app, client, world):
     code = unit_code(app, world.batch, 4)
-    for n in range(scans.COPY_SUSPECT_CLIENTS - 1):
-        html = client.get(f"/t/{code}", headers={"User-Agent": f"phone {n}"}).get_data(as_text=True)
-        assert "thiết bị khác nhau" not in html
-    html = client.get(f"/t/{code}", headers={"User-Agent": "one more"}).get_data(as_text=True)
-    assert f"quét trên {scans.COPY_SUSPECT_CLIENTS} thiết bị khác nhau" in html
-    assert html.index("thiết bị khác nhau") < html.index("<h1>")
+    for n in range(scans.COPY_SUSPECT_NETWORKS - 1):
+        html = client.get(f"/t/{code}", environ_base={"REMOTE_ADDR": f"198.51.{n}.7"}
+                          ).get_data(as_text=True)
+        assert "mạng khác nhau" not in html
+    html = client.get(f"/t/{code}", environ_base={"REMOTE_ADDR": "203.0.113.7"}
+                      ).get_data(as_text=True)
+    assert f"quét từ {scans.COPY_SUSPECT_NETWORKS} mạng khác nhau" in html
+    assert html.index("mạng khác nhau") < html.index("<h1>")
 
 
-def test_concurrent_scans_are_counted_exactly(app, session, world):
-    """Parallel requests from many clients against a live server (several database connections)."""
+def test_concurrent_scans_are_counted_exactly(app, session, world, monkeypatch):
+    """Parallel requests from many networks against a live server (several database connections)."""
     code = unit_code(app, world.batch, 5)
     threads, each = 8, 12
+    monkeypatch.setattr(app, "wsgi_app", ProxyFix(app.wsgi_app, x_for=1))  # one network a request
 
     def scan(worker: int) -> list[int]:
         statuses = []
         for n in range(each):
-            request = Request(f"{base}/t/{code}", headers={"User-Agent": f"phone {worker}-{n}"})
+            request = Request(f"{base}/t/{code}", headers={"X-Forwarded-For": f"10.{worker}.{n}.1"})
             with urlopen(request, timeout=30) as response:
                 statuses.append(response.status)
         return statuses

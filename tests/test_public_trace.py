@@ -264,15 +264,15 @@ def test_demo_trace_urls_answer_full_pages(app, client, session):
             assert "ĐÃ THU HỒI" in response.get_data(as_text=True)
 
 
-def test_cached_page_follows_edits_of_related_records(client, session, world):
-    from tracelabel.services import catalog
+def test_cached_page_follows_edits_of_related_records(client, session, make, world):
+    from tracelabel.services import inspection
 
     url = f"/t/{world.batch.code}"
     first = client.get(url)
     assert "Đồi chè Hoàng Nông" in first.get_data(as_text=True)
     area_id = world.batch.areas[0].id
-    catalog.update_record(session, world.owner.actor, RawMaterialArea, area_id,
-                          {"code_status": "suspended"})
+    inspection.set_area_code_status(session, make.account("inspector").actor, area_id, "suspended",
+                                    "Kiểm tra dư lượng")
     session.commit()
     second = client.get(url)
     assert "mã ĐANG BỊ ĐÌNH CHỈ" in second.get_data(as_text=True)

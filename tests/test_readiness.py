@@ -6,8 +6,7 @@ import datetime as dt
 
 from tests.factories import VN
 from tests.test_photos import jpeg_with_gps
-from tracelabel.models import RawMaterialArea
-from tracelabel.services import catalog, events, photos
+from tracelabel.services import events, inspection, photos
 
 
 def complete_batch(make, session):
@@ -65,8 +64,8 @@ def test_each_missing_item_is_named_in_vietnamese_and_english(client, make, sess
 def test_a_revoked_area_code_is_a_gap(client, make, session):
     owner, batch = complete_batch(make, session)
     area = batch.areas[0]
-    catalog.update_record(session, owner.actor, RawMaterialArea, area.id,
-                          {"code_status": "revoked", "code_status_since": dt.date.today()})
+    inspection.set_area_code_status(session, make.account("inspector").actor, area.id, "revoked",
+                                    "Thu hồi mã số vùng trồng")
     session.commit()
     report = readiness(client, owner, batch.id)
     assert [gap["item"] for gap in report["gaps"]] == ["stages"]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import json
 import os
 import sys
 from collections.abc import Iterator
@@ -15,7 +17,7 @@ from gunicorn.app.base import BaseApplication
 from sqlalchemy.orm import Session
 
 from tracelabel import codes, migrations
-from tracelabel.config import DEFAULTS
+from tracelabel.config import DEFAULTS, audit_signing_key_path
 from tracelabel.extensions import Database
 from tracelabel.labels import SYMBOLOGIES, TEMPLATES
 from tracelabel.links import batch_trace_url
@@ -23,11 +25,15 @@ from tracelabel.models import ORGANIZATION_KINDS, ROLES
 from tracelabel.services import (
     accounts,
     audit,
+    audit_checkpoints,
+    audit_proof,
     backups,
     batches,
     demo,
     exports,
     imports,
+    organizations,
+    published,
     readiness,
 )
 from tracelabel.services.actors import SYSTEM
@@ -74,6 +80,11 @@ def db_upgrade(revision: str) -> None:
     """Create or upgrade the database to the newest schema."""
     migrations.upgrade(Database.engine_for(current_app), revision)
     click.echo(f"Database at revision {migrations.current_revision(Database.engine_for(current_app))}.")
+    if revision == "head":
+        with unit_of_work() as session:
+            frozen = published.backfill(session, SYSTEM)
+        if frozen:
+            click.echo(f"Froze the published record of {frozen} batches published before records existed.")
 
 
 @db_group.command("downgrade")
@@ -89,6 +100,19 @@ def orgs_group() -> None:
     """Manage producer organizations."""
 
 
+def _organization_line(organization: Any, accounts_count: int) -> str:
+    prefixes = ",".join(entry.prefix for entry in organization.gs1_prefixes) or "-"
+    return "\t".join([str(organization.id), organization.name, organization.kind,
+                      organization.province or "-", prefixes, str(accounts_count)])
+
+
+def _warn_foreign_products(session: Session, organization: Any) -> None:
+    for product in organizations.foreign_products(session, organization)[:20]:
+        click.echo(f"warning: product {product.id} ({product.name}) of organization "
+                   f"{product.organization_id} carries GTIN {product.gtin} under this "
+                   "organization's prefixes", err=True)
+
+
 @orgs_group.command("create")
 @click.argument("name")
 @click.option("--kind", type=click.Choice(ORGANIZATION_KINDS), default="cooperative",
@@ -97,12 +121,59 @@ def orgs_group() -> None:
 @click.option("--commune")
 @click.option("--address")
 @click.option("--tax-code")
+@click.option("--gs1-prefix", "gs1_prefixes", multiple=True, metavar="PREFIX",
+              help="a GS1 company prefix, e.g. 8936045 (repeatable)")
 def orgs_create(name: str, kind: str, **details: Any) -> None:
     """Register an organization and print its id."""
     with unit_of_work() as session:
-        organization = accounts.create_organization(session, SYSTEM, name=name, kind=kind,
-                                                    **details)
+        organization = organizations.create_organization(session, SYSTEM, name=name, kind=kind,
+                                                         **details)
+        _warn_foreign_products(session, organization)
     click.echo(organization.id)
+
+
+@orgs_group.command("update")
+@click.argument("organization_id", type=int)
+@click.option("--name")
+@click.option("--kind", type=click.Choice(ORGANIZATION_KINDS))
+@click.option("--province")
+@click.option("--commune")
+@click.option("--address")
+@click.option("--tax-code")
+@click.option("--phone")
+@click.option("--email")
+@click.option("--website")
+@click.option("--gs1-prefix", "gs1_prefixes", multiple=True, metavar="PREFIX",
+              help="the organization's GS1 company prefixes (repeatable; replaces the set)")
+@click.option("--clear-gs1-prefixes", is_flag=True, help="remove every GS1 company prefix")
+def orgs_update(organization_id: int, gs1_prefixes: tuple[str, ...], clear_gs1_prefixes: bool,
+                **details: Any) -> None:
+    """Change an organization's details (an empty value clears one) or its GS1 company prefixes;
+    a prefix that a product's GTIN depends on is not removed."""
+    changes = {key: value for key, value in details.items() if value is not None}
+    if gs1_prefixes and clear_gs1_prefixes:
+        fail("Give --gs1-prefix or --clear-gs1-prefixes, not both.")
+    if gs1_prefixes or clear_gs1_prefixes:
+        changes["gs1_prefixes"] = list(gs1_prefixes)
+    if not changes:
+        fail("Nothing to change: give at least one option (see --help).")
+    with unit_of_work() as session:
+        organization = organizations.update_organization(session, SYSTEM, organization_id, changes)
+        line = _organization_line(organization, organizations.account_count(session,
+                                                                            organization.id))
+        _warn_foreign_products(session, organization)
+    click.echo(line)
+
+
+@orgs_group.command("list")
+def orgs_list() -> None:
+    """List organizations: id, name, kind, province, GS1 company prefixes, accounts (tab-separated)."""
+    with unit_of_work() as session:
+        lines = [_organization_line(organization, count) for organization, count
+                 in organizations.list_organizations(session, SYSTEM)]
+    click.echo("\t".join(["id", "name", "kind", "province", "gs1_prefixes", "accounts"]))
+    for line in lines:
+        click.echo(line)
 
 
 @click.group("users", cls=AppGroup)
@@ -132,6 +203,42 @@ def users_create(email: str, role: str, organization_id: int | None, display_nam
     click.echo(f"Created {user.role} account {user.email} (id {user.id}).")
 
 
+@users_group.command("deactivate")
+@click.argument("email")
+def users_deactivate(email: str) -> None:
+    """Switch an account off: its sessions and API tokens are refused from the next request on."""
+    with unit_of_work() as session:
+        user = accounts.set_active(session, SYSTEM, accounts.find_user(session, email).id, False)
+    click.echo(f"Deactivated {user.email}: its sessions and API tokens no longer work.")
+
+
+@users_group.command("activate")
+@click.argument("email")
+def users_activate(email: str) -> None:
+    """Switch an account on again (its unrevoked tokens work again; its person signs in afresh)."""
+    with unit_of_work() as session:
+        user = accounts.set_active(session, SYSTEM, accounts.find_user(session, email).id, True)
+    click.echo(f"Activated {user.email}.")
+
+
+@users_group.command("reset-password")
+@click.argument("email")
+@click.option("--password-stdin", is_flag=True,
+              help="read the new password from standard input (else one is generated and shown once)")
+def users_reset_password(email: str, password_stdin: bool) -> None:
+    """Reset an account's password: its sessions end and a new one is asked for at sign-in."""
+    password = sys.stdin.readline().rstrip("\r\n") if password_stdin else None
+    if password_stdin and not password:
+        fail("No password on standard input.")
+    with unit_of_work() as session:
+        user, generated = accounts.reset_password(
+            session, SYSTEM, accounts.find_user(session, email).id, password)
+    click.echo(f"Password of {user.email} reset; its sessions have ended and a new password is "
+               "asked for at its next sign-in.")
+    if generated:
+        click.echo(f"One-time password (shown only now): {generated}")
+
+
 @click.group("tokens", cls=AppGroup)
 def tokens_group() -> None:
     """Manage API tokens."""
@@ -140,12 +247,52 @@ def tokens_group() -> None:
 @tokens_group.command("create")
 @click.argument("email")
 @click.option("--name", default="API token", show_default=True)
-def tokens_create(email: str, name: str) -> None:
+@click.option("--expires", type=click.DateTime(["%Y-%m-%d"]), metavar="YYYY-MM-DD",
+              help="the last day the token works (Vietnam time)")
+@click.option("--expires-in-days", type=click.IntRange(1, 36500), metavar="N",
+              help="the token works for N more days")
+def tokens_create(email: str, name: str, expires: Any, expires_in_days: int | None) -> None:
     """Issue an API token for an account and print it (it is shown only once)."""
+    if expires and expires_in_days:
+        fail("Give --expires or --expires-in-days, not both.")
+    last_day = expires.date() if expires else None
+    if expires_in_days:
+        last_day = dt.datetime.now(accounts.VIETNAM).date() + dt.timedelta(days=expires_in_days)
     with unit_of_work() as session:
         user = accounts.find_user(session, email)
-        _token, plain = accounts.create_token(session, SYSTEM, user, name)
+        _token, plain = accounts.create_token(session, SYSTEM, user, name, expires=last_day)
     click.echo(plain)
+
+
+@tokens_group.command("list")
+@click.option("--email", help="only this account's tokens")
+def tokens_list(email: str | None) -> None:
+    """List API tokens, newest first: id, owner, name, prefix, created, last used, expires,
+    status (tab-separated)."""
+    def when(moment: dt.datetime | None) -> str:
+        return moment.astimezone(accounts.VIETNAM).strftime("%Y-%m-%d %H:%M") if moment else "-"
+
+    with unit_of_work() as session:
+        if email:
+            accounts.find_user(session, email)
+        found = accounts.list_all_tokens(session, SYSTEM, email=email, per_page=1_000_000).items
+        lines = ["\t".join([str(t.id), t.user.email, t.name, t.token_prefix + "…",
+                            when(t.created_at), when(t.last_used_at), when(t.expires_at),
+                            accounts.token_state(t)]) for t in found]
+    click.echo("\t".join(["id", "owner", "name", "prefix", "created", "last_used", "expires",
+                          "status"]))
+    for line in lines:
+        click.echo(line)
+
+
+@tokens_group.command("revoke")
+@click.argument("token_id", type=int)
+def tokens_revoke(token_id: int) -> None:
+    """Revoke an API token: it is refused from the next request on."""
+    with unit_of_work() as session:
+        token = accounts.revoke_token(session, SYSTEM, token_id)
+        owner = token.user.email
+    click.echo(f"Revoked token {token_id} ({token.name}) of {owner}.")
 
 
 @click.group("import", cls=AppGroup)
@@ -296,18 +443,58 @@ def restore_command(archive: str, force: bool) -> None:
 
 @click.group("audit", cls=AppGroup)
 def audit_group() -> None:
-    """Check the audit trail."""
+    """Check the audit trail and sign checkpoints of it."""
+
+
+def _saved_checkpoints(path: str) -> Any:
+    try:
+        with open(path, encoding="utf-8") as handle:
+            return json.load(handle)
+    except (OSError, UnicodeDecodeError, ValueError, RecursionError) as error:
+        raise click.BadParameter(f"cannot read {path} as JSON ({type(error).__name__})",
+                                 param_hint="--checkpoints") from None
 
 
 @audit_group.command("verify")
-def audit_verify() -> None:
-    """Walk the audit chain; exit non-zero naming the first bad entry."""
+@click.option("--checkpoints", "saved", type=click.Path(dir_okay=False), metavar="FILE",
+              help="a copy of /.well-known/tracelabel/audit (or a JSON list of checkpoints) "
+                   "saved elsewhere, to prove the chain against")
+def audit_verify(saved: str | None) -> None:
+    """Walk the audit chain and check it against signed checkpoints; exit 1 naming the first
+    changed entry."""
+    document = _saved_checkpoints(saved) if saved else None
     with unit_of_work() as session:
-        report = audit.verify_chain(session)
+        try:
+            report = (audit_proof.verify_saved(session, document) if saved
+                      else audit_proof.verify_stored(session) or audit.verify_chain(session))
+        except audit_proof.CheckpointFileError as error:
+            raise click.BadParameter(f"{saved}: {error}", param_hint="--checkpoints") from None
     if not report.ok:
+        if getattr(report, "from_checkpoints", False):
+            fail(f"Audit chain does not match the signed checkpoints: {report.problem}.")
         fail(f"Audit chain broken at entry {report.bad_seq}: {report.problem} "
              f"({report.entries_checked} entries checked before it).")
     click.echo(f"Audit chain intact: {report.entries_checked} entries.")
+    checked = getattr(report, "checkpoints_checked", 0)
+    source = f"the {saved} copy" if saved else "the database"
+    click.echo(f"It matches the {checked} signed checkpoints of {source}." if checked else
+               "No signed checkpoints yet: run `tracelabel audit checkpoint` (see docs/deploy.md).")
+
+
+@audit_group.command("checkpoint")
+def audit_checkpoint() -> None:
+    """Sign a checkpoint of the chain's head with the audit signing key (run it from cron)."""
+    path, create = audit_signing_key_path(current_app.config, current_app.instance_path)
+    with unit_of_work() as session:
+        key = audit_checkpoints.load_signing_key(path, create)
+        outcome = audit_checkpoints.create_checkpoint(session, key)
+        mark = outcome.checkpoint
+        line = (f"entry {mark.seq}, hash {mark.hash}, key {mark.key_id}, "
+                f"signed {audit_checkpoints.format_time(mark.signed_at)}")
+    if outcome.created:
+        click.echo(f"Checkpoint signed: {line}.")
+    else:
+        click.echo(f"No new entries since the last checkpoint ({line}): nothing signed.")
 
 
 @click.command("seed-demo")

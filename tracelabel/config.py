@@ -12,6 +12,7 @@ from tracelabel import codes
 ENV_PREFIX = "TRACELABEL_"
 SECRET_KEY_FILE = "secret_key"  # noqa: S105 - a file name, not a secret
 CODE_KEYS_FILE = "code_keys"
+AUDIT_SIGNING_KEY_FILE = "audit_signing_key"
 
 # Settings that may come from the environment, and how to read them.
 ENV_SETTINGS: dict[str, type] = {
@@ -21,6 +22,7 @@ ENV_SETTINGS: dict[str, type] = {
     "CODE_KEYS": str,
     "REDIS_URL": str,
     "SCAN_SALT": str,
+    "AUDIT_SIGNING_KEY": str,  # a path: the Ed25519 key that signs audit checkpoints
     "SQLALCHEMY_ECHO": bool,
     "TRUSTED_PROXIES": int,
     "RATE_LIMITS_ENABLED": bool,
@@ -105,3 +107,15 @@ def fill_generated_secrets(config: dict[str, Any], instance_path: str) -> None:
         )
     if not config.get("SCAN_SALT"):
         config["SCAN_SALT"] = config["SECRET_KEY"]
+
+
+def audit_signing_key_path(config: dict[str, Any], instance_path: str) -> tuple[Path, bool]:
+    """Where the audit signing key lives, and whether it may be created there on first use.
+
+    Only the default file in the instance folder is created: a configured path that is missing
+    is a mount gone wrong, and a silent new key would look like a rotation.
+    """
+    configured = config.get("AUDIT_SIGNING_KEY")
+    if configured:
+        return Path(configured), False
+    return Path(instance_path) / AUDIT_SIGNING_KEY_FILE, True

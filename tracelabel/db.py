@@ -3,13 +3,23 @@
 from __future__ import annotations
 
 import datetime as dt
+import logging
+import os
+import stat
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import DateTime, Engine, MetaData, create_engine, event
-from sqlalchemy.engine import Dialect
+from sqlalchemy.engine import URL, Dialect, ExceptionContext, make_url
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.pool import StaticPool
 from sqlalchemy.types import TypeDecorator
+
+logger = logging.getLogger(__name__)
+
+# Owner read/write only: the database holds password and token hashes and unpublished drafts.
+PRIVATE_FILE_MODE = 0o600
+SQLITE_SIDE_FILES = ("-wal", "-shm", "-journal")
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -53,7 +63,40 @@ class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
 
 
+def sqlite_file(url: str | URL) -> Path | None:
+    """The database file a SQLite URL names, or None (memory, URI filenames, other databases)."""
+    parsed = make_url(url)
+    database = parsed.database
+    if (parsed.get_backend_name() != "sqlite" or database in (None, "", ":memory:")
+            or database.startswith("file:")):
+        return None
+    return Path(database)
+
+
+def create_private_sqlite_file(path: Path) -> None:
+    """Create the database file 0600 before SQLite does, and tighten an existing file and its
+    -wal/-shm files (SQLite gives those the main file's mode) if others may read them."""
+    if not path.exists() and path.parent.is_dir():
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT, PRIVATE_FILE_MODE))
+    for candidate in (path, *(Path(f"{path}{suffix}") for suffix in SQLITE_SIDE_FILES)):
+        try:
+            mode = stat.S_IMODE(candidate.stat().st_mode)
+            if mode & 0o077:
+                candidate.chmod(mode & 0o700)
+        except FileNotFoundError:
+            continue
+        except PermissionError:
+            logger.warning("cannot make %s readable by its owner only; fix its owner or mode",
+                           candidate)
+
+
 def _configure_sqlite(engine: Engine) -> None:
+    path = sqlite_file(engine.url)
+    if path is not None:
+        @event.listens_for(engine, "do_connect")
+        def _before_connect(*_args: Any) -> None:
+            create_private_sqlite_file(path)
+
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
         cursor = dbapi_connection.cursor()
@@ -65,20 +108,43 @@ def _configure_sqlite(engine: Engine) -> None:
         cursor.close()
 
 
+def _keep_values_out_of_errors(engine: Engine) -> None:
+    @event.listens_for(engine, "handle_error")
+    def _first_line_only(context: ExceptionContext) -> None:
+        # PostgreSQL's DETAIL line repeats the offending key or row (a token hash, say); the
+        # first line and the structured diagnostics (constraint name, SQLSTATE) are enough.
+        original = context.original_exception
+        full = str(original)
+        primary = full.partition("\n")[0]
+        if primary == full:
+            return
+        original.args = (primary,)
+        wrapped = context.sqlalchemy_exception
+        if wrapped is not None and wrapped.args:
+            wrapped.args = (str(wrapped.args[0]).replace(full, primary), *wrapped.args[1:])
+
+
 def make_engine(url: str, *, echo: bool = False) -> Engine:
-    """An engine for the URL; SQLite gets WAL, foreign keys and a busy timeout."""
-    options: dict[str, Any] = {"echo": echo, "future": True}
+    """An engine for the URL; SQLite gets WAL, foreign keys, a busy timeout and a 0600 file.
+
+    SQL parameters and the values PostgreSQL repeats in an error's DETAIL (password and token
+    hashes among them) are kept out of error messages and logs.
+    """
+    options: dict[str, Any] = {"echo": echo, "future": True, "hide_parameters": True}
     if url.startswith("sqlite"):
         if url in ("sqlite://", "sqlite:///:memory:"):
             options["poolclass"] = StaticPool
             options["connect_args"] = {"check_same_thread": False}
         engine = create_engine(url, **options)
         _configure_sqlite(engine)
+        _keep_values_out_of_errors(engine)
         return engine
     if url.startswith("postgresql://"):
         url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
     options.update(pool_pre_ping=True, pool_size=5, max_overflow=10)
-    return create_engine(url, **options)
+    engine = create_engine(url, **options)
+    _keep_values_out_of_errors(engine)
+    return engine
 
 
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:

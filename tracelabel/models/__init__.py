@@ -1,7 +1,7 @@
 """The domain model; importing this package registers every table on ``Base.metadata``."""
 
 from tracelabel.models.accounts import ApiToken, Organization, User
-from tracelabel.models.audit import AuditEntry, AuditHead
+from tracelabel.models.audit import AuditCheckpoint, AuditEntry, AuditHead
 from tracelabel.models.batches import (
     Batch,
     BatchInput,
@@ -25,6 +25,7 @@ from tracelabel.models.enums import (
     VERIFICATION_STATUSES,
 )
 from tracelabel.models.media import ImageBlob, PhotoVariant, ProductPhoto
+from tracelabel.models.published import PublishedRecord
 
 __all__ = [
     "AREA_CODE_STATUSES",
@@ -37,6 +38,7 @@ __all__ = [
     "TRACE_STEPS",
     "VERIFICATION_STATUSES",
     "ApiToken",
+    "AuditCheckpoint",
     "AuditEntry",
     "AuditHead",
     "Batch",
@@ -48,6 +50,7 @@ __all__ = [
     "PhotoVariant",
     "Product",
     "ProductPhoto",
+    "PublishedRecord",
     "RawMaterialArea",
     "Scan",
     "ScanCounter",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import CheckConstraint, ForeignKey, String, Text
+from sqlalchemy import CheckConstraint, ForeignKey, String, Text, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from tracelabel.db import Base, UTCDateTime, utcnow
@@ -27,10 +27,30 @@ class Organization(Base):
     phone: Mapped[str | None] = mapped_column(String(40))
     email: Mapped[str | None] = mapped_column(String(200))
     website: Mapped[str | None] = mapped_column(String(200))
-    gs1_company_prefix: Mapped[str | None] = mapped_column(String(12))
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     users: Mapped[list[User]] = relationship(back_populates="organization")
+    gs1_prefixes: Mapped[list[OrganizationPrefix]] = relationship(
+        back_populates="organization", cascade="all, delete-orphan",
+        order_by="OrganizationPrefix.prefix")
+
+
+class OrganizationPrefix(Base):
+    """A GS1 company prefix licensed to an organization: only its GTINs may start with it.
+
+    Stored as it appears in the 13-digit form of a GTIN (a GTIN-14 without its indicator digit);
+    a prefix belongs to one organization only.
+    """
+
+    __tablename__ = "organization_gs1_prefixes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organization_id: Mapped[int] = mapped_column(
+        ForeignKey("organizations.id", ondelete="CASCADE"), index=True)
+    prefix: Mapped[str] = mapped_column(String(12), unique=True)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    organization: Mapped[Organization] = relationship(back_populates="gs1_prefixes")
 
 
 class User(Base):
@@ -53,6 +73,11 @@ class User(Base):
         ForeignKey("organizations.id", ondelete="RESTRICT"), index=True
     )
     is_active: Mapped[bool] = mapped_column(default=True)
+    # Raised whenever the account's sign-in sessions must end (deactivation, a password reset):
+    # sessions carry a fingerprint of it and the password hash, and stop matching at once.
+    session_version: Mapped[int] = mapped_column(default=0, server_default="0")
+    # Set by an administrator's password reset: the person chooses their own before going on.
+    must_change_password: Mapped[bool] = mapped_column(default=False, server_default=false())
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_login_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
 
@@ -73,6 +98,7 @@ class ApiToken(Base):
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_used_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     revoked_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    expires_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     note: Mapped[str | None] = mapped_column(Text)
 
     user: Mapped[User] = relationship(back_populates="tokens")

@@ -41,3 +41,25 @@ class AuditHead(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     seq: Mapped[int] = mapped_column(Integer, default=0)
     hash: Mapped[str] = mapped_column(String(64))
+
+
+class AuditCheckpoint(Base):
+    """A signed statement that the chain's entry ``seq`` had ``hash`` when it was signed.
+
+    ``entry_hashes`` are the hashes of entries ``previous_seq + 1 … seq`` (signed through their
+    digest): a copy kept elsewhere then names the exact first entry that was later rewritten.
+    The private key is never stored; the public key is, so old checkpoints verify after a rotation.
+    """
+
+    __tablename__ = "audit_checkpoints"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    seq: Mapped[int] = mapped_column(Integer, unique=True)
+    hash: Mapped[str] = mapped_column(String(64))
+    signed_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    previous_seq: Mapped[int] = mapped_column(Integer)
+    entries_digest: Mapped[str] = mapped_column(String(64))
+    entry_hashes: Mapped[list[str]] = mapped_column(JSON)
+    key_id: Mapped[str] = mapped_column(String(16), index=True)
+    public_key: Mapped[str] = mapped_column(String(64))
+    signature: Mapped[str] = mapped_column(String(128))

@@ -23,6 +23,7 @@ from tracelabel.models.enums import (
     AREA_CODE_STATUSES,
     CERTIFICATE_SCHEMES,
     CERTIFICATE_SUBJECTS,
+    CODE_STATUS_SOURCES,
     ISSUING_LEVELS,
     OCOP_GROUPS,
     VERIFICATION_STATUSES,
@@ -74,6 +75,7 @@ class RawMaterialArea(Base):
     __tablename__ = "raw_material_areas"
     __table_args__ = (
         one_of("code_status", AREA_CODE_STATUSES, "code_status"),
+        one_of("code_status_source", CODE_STATUS_SOURCES, "code_status_source"),
         CheckConstraint("latitude IS NULL OR (latitude >= -90 AND latitude <= 90)", name="latitude"),
         CheckConstraint(
             "longitude IS NULL OR (longitude >= -180 AND longitude <= 180)", name="longitude"
@@ -89,6 +91,10 @@ class RawMaterialArea(Base):
     code: Mapped[str | None] = mapped_column(String(40), index=True)
     code_status: Mapped[str] = mapped_column(String(20), default="active")
     code_status_since: Mapped[dt.date | None] = mapped_column(Date)
+    # Who stated the status: the producer when it registered the area, or an inspector since (the
+    # audit trail names which inspector).
+    code_status_source: Mapped[str] = mapped_column(String(20), default="producer")
+    code_status_reason: Mapped[str | None] = mapped_column(Text)
     material: Mapped[str] = mapped_column(String(200))
     province: Mapped[str] = mapped_column(String(100))
     commune: Mapped[str | None] = mapped_column(String(100))

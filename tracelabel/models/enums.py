@@ -7,6 +7,7 @@ ROLES = ("producer", "inspector", "admin")
 # Decision 148/QĐ-TTg (2023) groups; "textile" kept for products rated before 2023.
 OCOP_GROUPS = ("food", "beverage", "herbal", "handicraft", "ornamental", "tourism", "textile")
 AREA_CODE_STATUSES = ("active", "suspended", "revoked")
+CODE_STATUS_SOURCES = ("producer", "authority")
 CERTIFICATE_SCHEMES = (
     "ocop", "vietgap", "globalgap", "organic", "haccp", "iso22000", "food_safety", "other",
 )

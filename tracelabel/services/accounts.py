@@ -4,66 +4,42 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import re
 import secrets
 from typing import Any
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import func, select
-from sqlalchemy.orm import Session, joinedload
+from sqlalchemy import select
+from sqlalchemy.orm import Session, contains_eager, joinedload
 
 from tracelabel.db import utcnow
-from tracelabel.models import ORGANIZATION_KINDS, ROLES, ApiToken, Organization, User
+from tracelabel.models import ROLES, ApiToken, Organization, User
 from tracelabel.services.actors import Actor
 from tracelabel.services.audit import record_change, snapshot
 from tracelabel.services.errors import Conflict, FieldError, Forbidden, NotFound, ValidationFailed
 from tracelabel.services.fields import clean_text, require_one_of
+from tracelabel.services.organizations import (  # noqa: F401 - their home before the split
+    EMAIL_PATTERN,
+    create_organization,
+    get_organization,
+    list_organizations,
+    update_organization,
+)
+from tracelabel.services.organizations import require_admin as _require_admin
+from tracelabel.services.pages import Page, paginate
 
 PASSWORD_HASHER = PasswordHasher()
 TOKEN_PREFIX = "tlk_"  # noqa: S105 - the public prefix that marks our tokens
 MIN_PASSWORD_LENGTH = 10
-EMAIL_PATTERN = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 # A token's last use is written at most this often, so API reads don't each cost a write.
 LAST_USED_RESOLUTION = dt.timedelta(minutes=5)
-
-
-def _require_admin(actor: Actor) -> None:
-    if actor.role not in ("admin", "system"):
-        raise Forbidden("Only an administrator manages organizations and accounts.")
+VIETNAM = dt.timezone(dt.timedelta(hours=7))  # a token's expiry date is a date in Vietnam
+ONE_TIME_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnpqrstuvwxyz23456789"
 
 
 def actor_for(user: User) -> Actor:
     """The actor a signed-in user acts as."""
     return Actor(user.id, user.role, user.organization_id, f"{user.email} ({user.role})")
-
-
-def create_organization(session: Session, actor: Actor, *, name: str, kind: str = "cooperative",
-                        **details: Any) -> Organization:
-    """Register a producer organization."""
-    _require_admin(actor)
-    errors: list[FieldError] = []
-    name = clean_text(name, "name", errors, required=True, max_length=200)
-    require_one_of(kind, ORGANIZATION_KINDS, "kind", errors)
-    tax_code = clean_text(details.pop("tax_code", None), "tax_code", errors, max_length=20)
-    if tax_code and session.scalar(select(Organization.id).where(Organization.tax_code == tax_code)):
-        errors.append(FieldError("tax_code", "An organization with this tax code already exists."))
-    if errors:
-        raise ValidationFailed(errors)
-    organization = Organization(name=name, kind=kind, tax_code=tax_code, **details)
-    session.add(organization)
-    session.flush()
-    record_change(session, actor, "organization.create", "organization", organization.id,
-                  None, snapshot(organization))
-    return organization
-
-
-def get_organization(session: Session, organization_id: int) -> Organization:
-    """An organization by id, or NotFound."""
-    organization = session.get(Organization, organization_id)
-    if organization is None:
-        raise NotFound("Organization %(id)s was not found.", {"id": organization_id})
-    return organization
 
 
 def hash_password(password: str) -> str:
@@ -136,34 +112,77 @@ def _token_digest(token: str) -> str:
     return hashlib.sha256(token.encode("utf-8")).hexdigest()
 
 
-def create_token(session: Session, actor: Actor, user: User, name: str = "") -> tuple[ApiToken, str]:
-    """Issue an API token for a user; the plain token is returned once and never stored."""
+def token_expiry(last_day: dt.date) -> dt.datetime:
+    """The moment a token valid through ``last_day`` (Vietnam's date) stops working."""
+    return dt.datetime.combine(last_day + dt.timedelta(days=1), dt.time(), tzinfo=VIETNAM)
+
+
+def token_state(token: ApiToken, now: dt.datetime | None = None) -> str:
+    """``revoked``, ``expired`` or ``active``."""
+    if token.revoked_at is not None:
+        return "revoked"
+    if token.expires_at is not None and token.expires_at <= (now or utcnow()):
+        return "expired"
+    return "active"
+
+
+def create_token(session: Session, actor: Actor, user: User, name: str = "",
+                 expires: dt.date | dt.datetime | None = None) -> tuple[ApiToken, str]:
+    """Issue an API token for a user, working until ``expires`` (a date: through that day) or
+    until revoked; the plain token is returned once and never stored."""
     if actor.role not in ("admin", "system") and actor.user_id != user.id:
         raise Forbidden("You can only create tokens for your own account.")
+    if not user.is_active:
+        raise Conflict("This account is deactivated: activate it before issuing it a token.")
     errors: list[FieldError] = []
     name = clean_text(name, "name", errors, max_length=100) or "API token"
+    expires_at = token_expiry(expires) if isinstance(expires, dt.date) and not isinstance(
+        expires, dt.datetime) else expires
+    if expires_at is not None and expires_at <= utcnow():
+        errors.append(FieldError("expires", "Choose an expiry date after today."))
     if errors:
         raise ValidationFailed(errors)
     plain = TOKEN_PREFIX + secrets.token_urlsafe(32)
     token = ApiToken(user_id=user.id, name=name, token_hash=_token_digest(plain),
-                     token_prefix=plain[:10])
+                     token_prefix=plain[:10], expires_at=expires_at)
     session.add(token)
     session.flush()
     record_change(session, actor, "token.create", "api_token", token.id, None, snapshot(token))
     return token, plain
 
 
-def authenticate_token(session: Session, plain: str) -> User | None:
-    """The active user owning this unrevoked token, or None; notes when it was last used."""
+def _find_token(session: Session, plain: str) -> ApiToken | None:
     if not plain or not plain.startswith(TOKEN_PREFIX):
         return None
-    token = session.scalar(select(ApiToken).where(ApiToken.token_hash == _token_digest(plain)))
-    if token is None or token.revoked_at is not None or not token.user.is_active:
-        return None
+    return session.scalar(select(ApiToken).where(ApiToken.token_hash == _token_digest(plain)))
+
+
+def authenticate_token(session: Session, plain: str) -> User | None:
+    """The active user owning this token if it is neither revoked nor expired, else None; notes
+    when it was last used."""
+    token = _find_token(session, plain)
     now = utcnow()
+    if token is None or token_state(token, now) != "active" or not token.user.is_active:
+        return None
     if token.last_used_at is None or now - token.last_used_at > LAST_USED_RESOLUTION:
         token.last_used_at = now
     return token.user
+
+
+def token_refusal(session: Session, plain: str) -> tuple[str, dict[str, Any]]:
+    """Why a bearer value was refused, for the 401: expired, revoked, a deactivated account, or
+    simply not a token (only the holder of a once-valid token learns more than that)."""
+    token = _find_token(session, plain)
+    if token is not None:
+        state = token_state(token)
+        if state == "expired":
+            moment = token.expires_at.astimezone(VIETNAM).strftime("%Y-%m-%d %H:%M (UTC+07:00)")
+            return "This API token expired at %(moment)s; ask for a new one.", {"moment": moment}
+        if state == "revoked":
+            return "This API token has been revoked; ask for a new one.", {}
+        if not token.user.is_active:
+            return "The account this API token belongs to is deactivated.", {}
+    return "Send a valid API token: Authorization: Bearer <token>.", {}
 
 
 def revoke_token(session: Session, actor: Actor, token_id: int) -> ApiToken:
@@ -177,6 +196,17 @@ def revoke_token(session: Session, actor: Actor, token_id: int) -> ApiToken:
     token.revoked_at = utcnow()
     record_change(session, actor, "token.revoke", "api_token", token.id, before, snapshot(token))
     return token
+
+
+def list_all_tokens(session: Session, actor: Actor, *, email: str | None = None, page: int = 1,
+                    per_page: int = 50) -> Page:
+    """Every account's API tokens with their owners, newest first (administrators only)."""
+    _require_admin(actor)
+    statement = select(ApiToken).join(User, User.id == ApiToken.user_id).options(
+        contains_eager(ApiToken.user))
+    if email:
+        statement = statement.where(User.email == email.strip().lower())
+    return paginate(session, statement.order_by(ApiToken.id.desc()), page, per_page)
 
 
 def get_user(session: Session, user_id: int) -> User | None:
@@ -196,10 +226,13 @@ def change_password(session: Session, actor: Actor, *, current_password: str,
     except (VerificationError, InvalidHashError):
         errors.append(FieldError("current_password", "The current password is not correct."))
     _check_password_rules(new_password, errors)
+    if not errors and new_password == current_password:
+        errors.append(FieldError("password", "Choose a password different from the current one."))
     if errors:
         raise ValidationFailed([FieldError("new_password" if e.field == "password" else e.field,
                                            e.message, e.params) for e in errors])
     user.password_hash = hash_password(new_password)
+    user.must_change_password = False
     session.flush()
     record_change(session, actor, "user.change_password", "user", user.id, None,
                   {"password_changed": True})
@@ -212,19 +245,78 @@ def list_tokens(session: Session, actor: Actor) -> list[ApiToken]:
                                 .order_by(ApiToken.id.desc())))
 
 
-def list_organizations(session: Session, actor: Actor) -> list[tuple[Organization, int]]:
-    """Every organization with its number of accounts, by name (administrators only)."""
+def _users(actor: Actor, filters: dict[str, Any]) -> Any:
     _require_admin(actor)
-    counts = (select(User.organization_id, func.count(User.id).label("accounts"))
-              .group_by(User.organization_id).subquery())
-    rows = session.execute(select(Organization, func.coalesce(counts.c.accounts, 0))
-                           .outerjoin(counts, counts.c.organization_id == Organization.id)
-                           .order_by(Organization.name, Organization.id))
-    return [(organization, int(accounts)) for organization, accounts in rows]
+    statement = select(User).options(joinedload(User.organization))
+    for key, value in filters.items():
+        if value is not None:
+            statement = statement.where(getattr(User, key) == value)
+    return statement.order_by(User.email)
 
 
-def list_users(session: Session, actor: Actor) -> list[User]:
+def list_users(session: Session, actor: Actor, **filters: Any) -> list[User]:
     """Every account with its organization loaded, by email (administrators only)."""
+    return list(session.scalars(_users(actor, filters)))
+
+
+def user_page(session: Session, actor: Actor, *, page: int = 1, per_page: int = 50,
+              **filters: Any) -> Page:
+    """Accounts by email, filtered by exact ``role``, ``organization_id``, ``is_active``
+    (administrators only)."""
+    return paginate(session, _users(actor, filters), page, per_page)
+
+
+def _account(session: Session, user_id: int) -> User:
+    user = session.get(User, user_id)
+    if user is None:
+        raise NotFound("Account %(id)s was not found.", {"id": user_id})
+    return user
+
+
+def set_active(session: Session, actor: Actor, user_id: int, active: bool) -> User:
+    """Deactivate an account (its sessions and tokens stop working at the next request) or
+    activate it again (its unrevoked tokens work again; its person signs in afresh)."""
     _require_admin(actor)
-    return list(session.scalars(select(User).options(joinedload(User.organization))
-                                .order_by(User.email)))
+    user = _account(session, user_id)
+    if not active and actor.user_id == user.id:
+        raise Conflict("You cannot deactivate your own account.")
+    if user.is_active == active:
+        raise Conflict("This account is already active." if active
+                       else "This account is already deactivated.")
+    before = snapshot(user)
+    user.is_active = active
+    if not active:
+        user.session_version += 1  # its sessions end for good, even if it is activated again
+    session.flush()
+    record_change(session, actor, "user.activate" if active else "user.deactivate", "user",
+                  user.id, before, snapshot(user))
+    return user
+
+
+def generate_password() -> str:
+    """A one-time password: 16 symbols without look-alikes (about 92 bits), in groups of four."""
+    symbols = "".join(secrets.choice(ONE_TIME_ALPHABET) for _ in range(16))
+    return "-".join(symbols[i:i + 4] for i in range(0, 16, 4))
+
+
+def reset_password(session: Session, actor: Actor, user_id: int,
+                   new_password: str | None = None) -> tuple[User, str | None]:
+    """Set another account's password (or a generated one, returned once): its sessions end, and
+    its person must choose their own password at the next sign-in. Tokens stay as they are."""
+    _require_admin(actor)
+    user = _account(session, user_id)
+    if actor.user_id == user.id:
+        raise Conflict("Change your own password on your account page.")
+    generated = None if new_password else generate_password()
+    errors: list[FieldError] = []
+    _check_password_rules(new_password or generated, errors)
+    if errors:
+        raise ValidationFailed(errors)
+    user.password_hash = hash_password(new_password or generated or "")
+    user.session_version += 1
+    user.must_change_password = True
+    session.flush()
+    record_change(session, actor, "user.reset_password", "user", user.id, None,
+                  {"password_reset": True, "generated": generated is not None,
+                   "must_change_password": True})
+    return user, generated

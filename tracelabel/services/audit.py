@@ -140,9 +140,13 @@ class ChainReport:
     problem: str | None = None
 
 
-def check_entries(entries: Iterable[AuditEntry], head: AuditHead | None) -> ChainReport:
-    """Check order, links and hashes of entries given in seq order, then the head."""
-    expected_seq, previous_hash, checked = 1, GENESIS_HASH, 0
+def check_entries(entries: Iterable[AuditEntry], head: AuditHead | None,
+                  start: tuple[int, str] = (0, GENESIS_HASH)) -> ChainReport:
+    """Check order, links and hashes of entries given in seq order, then the head.
+
+    ``start`` is the (seq, hash) the entries follow: the genesis, or an entry already trusted.
+    """
+    expected_seq, previous_hash, checked = start[0] + 1, start[1], 0
     for entry in entries:
         if entry.seq != expected_seq:
             return ChainReport(False, checked, expected_seq,
@@ -157,9 +161,10 @@ def check_entries(entries: Iterable[AuditEntry], head: AuditHead | None) -> Chai
                                f"entry {entry.seq} was altered after it was written")
         previous_hash, expected_seq, checked = entry.hash, expected_seq + 1, checked + 1
     head_seq, head_hash = (head.seq, head.hash) if head else (0, GENESIS_HASH)
-    if (head_seq, head_hash) != (checked, previous_hash):
-        return ChainReport(False, checked, checked + 1 if head_seq > checked else head_seq,
-                           f"the chain ends at entry {checked} but its head names entry "
+    last_seq = expected_seq - 1
+    if (head_seq, head_hash) != (last_seq, previous_hash):
+        return ChainReport(False, checked, last_seq + 1 if head_seq > last_seq else head_seq,
+                           f"the chain ends at entry {last_seq} but its head names entry "
                            f"{head_seq}: entries were removed from the end")
     return ChainReport(True, checked)
 

@@ -50,6 +50,7 @@ def write_backup(database_url: str, instance_path: str, output: str) -> int:
         copy.close()
         partial = output + ".partial"
         descriptor = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        os.fchmod(descriptor, 0o600)  # a leftover .partial keeps its old mode otherwise
         with os.fdopen(descriptor, "wb") as raw, tarfile.open(fileobj=raw, mode="w:gz") as archive:
             archive.add(snapshot, DATABASE_MEMBER)
             for name in KEY_FILES:
@@ -112,6 +113,7 @@ def _place(path: Path, data: bytes) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     partial = path.with_name(path.name + ".restoring")
     descriptor = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    os.fchmod(descriptor, 0o600)
     with os.fdopen(descriptor, "wb") as handle:
         handle.write(data)
     os.replace(partial, path)

@@ -6,7 +6,7 @@ import datetime as dt
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from tracelabel import codes
@@ -19,6 +19,7 @@ from tracelabel.models import (
     Product,
     RawMaterialArea,
 )
+from tracelabel.services import published
 from tracelabel.services.actors import (
     Actor,
     get_visible,
@@ -232,6 +233,7 @@ def publish_batch(session: Session, actor: Actor, batch_id: int) -> Batch:
     batch.status_changed_at, batch.status_changed_by_id = batch.published_at, actor.user_id
     session.flush()
     record_change(session, actor, "batch.publish", "batch", batch.id, before, batch_snapshot(batch))
+    published.record_publication(session, actor, batch)
     return batch
 
 
@@ -274,17 +276,36 @@ def issue_units(session: Session, actor: Actor, batch_id: int, count: int) -> tu
     if not isinstance(count, int) or not 1 <= count <= MAX_UNITS_PER_REQUEST:
         raise ValidationFailed.one("count", "Issue between 1 and %(max)s units at a time.",
                                    max=MAX_UNITS_PER_REQUEST)
-    first = batch.units_issued + 1
-    last = batch.units_issued + count
-    if last > MAX_SERIAL:
-        raise ValidationFailed.one("count", "This batch cannot take more than %(max)s units.",
-                                   max=MAX_SERIAL)
-    before = {"units_issued": batch.units_issued}
-    batch.units_issued = last
-    session.flush()
-    record_change(session, actor, "batch.issue_units", "batch", batch.id, before,
-                  {"units_issued": last, "first": first, "last": last})
+    last = _reserve_serials(session, batch, count)
+    first = last - count + 1
+    record_change(session, actor, "batch.issue_units", "batch", batch.id,
+                  {"units_issued": first - 1}, {"units_issued": last, "first": first, "last": last})
     return first, last
+
+
+def _reserve_serials(session: Session, batch: Batch, count: int) -> int:
+    """Add ``count`` to the batch's serial counter in one statement and return the new last serial.
+
+    Two requests issuing units at once queue on the row instead of one failing on a stale
+    version: each gets its own range, since asking for N more labels never clashes in a
+    producer's eyes.
+    """
+    reserved = session.execute(
+        update(Batch)
+        .where(Batch.id == batch.id, Batch.status == "published",
+               Batch.units_issued + count <= MAX_SERIAL)
+        .values(units_issued=Batch.units_issued + count, version=Batch.version + 1)
+        .returning(Batch.units_issued)
+        .execution_options(synchronize_session=False)
+    ).scalar_one_or_none()
+    session.expire(batch, ["units_issued", "version", "status"])
+    if reserved is not None:
+        return reserved
+    if batch.status != "published":
+        raise Conflict("Unit labels are issued for published batches only; this one is "
+                       "%(status)s.", {"status": batch.status})
+    raise ValidationFailed.one("count", "This batch cannot take more than %(max)s units.",
+                               max=MAX_SERIAL)
 
 
 def is_expired(batch: Batch, today: dt.date) -> bool:

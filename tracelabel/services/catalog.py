@@ -30,8 +30,9 @@ from tracelabel.services.actors import (
     visible,
 )
 from tracelabel.services.audit import record_change, snapshot
-from tracelabel.services.errors import Conflict, FieldError, ValidationFailed
+from tracelabel.services.errors import Conflict, FieldError, Forbidden, ValidationFailed
 from tracelabel.services.fields import clean_text, require_date_order, require_one_of
+from tracelabel.services.organizations import check_gtin_owner
 from tracelabel.services.pages import Page, paginate
 
 RecordT = TypeVar("RecordT", Product, RawMaterialArea, Facility, Certificate)
@@ -147,6 +148,7 @@ def _validated(session: Session, actor: Actor, model: type, organization_id: int
                 errors.append(FieldError(key, "This field is required."))
     if model is Product:
         _check_product(session, values, errors, current)
+        check_gtin_owner(session, organization_id, values, current, errors)
     elif model is RawMaterialArea:
         _check_area(values, errors)
     elif model is Certificate:
@@ -182,6 +184,8 @@ def update_record(session: Session, actor: Actor, model: type[RecordT], record_i
     entity = ENTITY_NAMES[model]
     record = get_visible(session, model, record_id, actor, entity.capitalize())
     require_owner(actor, record)
+    if model is RawMaterialArea:
+        _keep_official_status(record, changes)
     if model is Certificate and READ_ONLY_AFTER_CREATE & changes.keys():
         raise Conflict("A certificate's scheme and subject are fixed; register a new one instead.")
     if model is Certificate:
@@ -197,6 +201,25 @@ def update_record(session: Session, actor: Actor, model: type[RecordT], record_i
     session.flush()
     record_change(session, actor, f"{entity}.update", entity, record.id, before, snapshot(record))
     return record
+
+
+OFFICIAL_STATUS_FIELDS = ("code_status", "code_status_since")
+
+
+def _keep_official_status(area: RawMaterialArea, changes: dict[str, Any]) -> None:
+    """A producer declares a code's status when registering the area; afterwards only an inspector
+    changes it, and a code whose status the authority set is no longer the producer's to change."""
+    for name in OFFICIAL_STATUS_FIELDS:
+        if name in changes and changes[name] != getattr(area, name) and \
+                not (name == "code_status" and changes[name] in (None, "") and area.code_status == "active"):
+            raise Forbidden("An area code's status is official: after registration only an inspector "
+                            "changes it.")
+        changes.pop(name, None)
+    code = changes.get("code")
+    if area.code_status_source == "authority" and code is not None and \
+            re.sub(r"\s+", "", code).upper() != (area.code or ""):
+        raise Forbidden("The authority has set this area code's status; the code can no longer be "
+                        "changed. Register a new area instead.")
 
 
 def get_record(session: Session, actor: Actor, model: type[RecordT], record_id: int) -> RecordT:

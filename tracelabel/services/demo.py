@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from tracelabel import codes
 from tracelabel.models import Batch, Certificate, Facility, Organization, Product, RawMaterialArea
-from tracelabel.services import accounts, batches, catalog, events
+from tracelabel.services import accounts, batches, catalog, events, organizations
 from tracelabel.services.accounts import actor_for
 from tracelabel.services.actors import SYSTEM, Actor
 
@@ -64,7 +64,8 @@ PRODUCERS: list[dict[str, Any]] = [
     {
         "org": {"name": "Công ty TNHH Nước mắm Cái Rồng", "kind": "enterprise",
                 "tax_code": "5702345678", "province": "Quảng Ninh", "commune": "Vân Đồn",
-                "address": "Khu 3, đặc khu Vân Đồn, tỉnh Quảng Ninh", "phone": "0203 3874 456"},
+                "address": "Khu 3, đặc khu Vân Đồn, tỉnh Quảng Ninh", "phone": "0203 3874 456",
+                "gs1_prefixes": ["8936005"]},
         "login": "cairong",
         "product": {"name": "Nước mắm Cái Rồng 35 độ đạm", "name_en": "Cai Rong fish sauce 35°N",
                     "brand": "Cái Rồng", "ocop_group": "food", "unit": "Chai 500 ml",
@@ -110,7 +111,8 @@ PRODUCERS: list[dict[str, Any]] = [
     {
         "org": {"name": "Cơ sở Bánh dừa nướng Quý Thu", "kind": "household",
                 "tax_code": "4002345678", "province": "Quảng Nam", "commune": "Duy Xuyên",
-                "address": "Thôn Thi Thại, xã Duy Xuyên, tỉnh Quảng Nam", "phone": "0905 123 456"},
+                "address": "Thôn Thi Thại, xã Duy Xuyên, tỉnh Quảng Nam", "phone": "0905 123 456",
+                "gs1_prefixes": ["893600734"]},
         "login": "quythu",
         "product": {"name": "Bánh dừa nướng Quý Thu", "name_en": "Quy Thu baked coconut cake",
                     "brand": "Quý Thu", "ocop_group": "food", "unit": "Hộp 180 g",
@@ -155,9 +157,22 @@ def seed(session: Session, instance_path: str, today: dt.date | None = None) -> 
                      [p["login"] for p in PRODUCERS] + [INSPECTOR_LOGIN, ADMIN_LOGIN]}
         _create_everything(session, passwords, today)
         _save_logins(instance_path, passwords)
+    else:
+        _record_missing_prefixes(session)
     roles = {INSPECTOR_LOGIN: "inspector", ADMIN_LOGIN: "admin"}
     return DemoLogins([(f"{login}@{DEMO_DOMAIN}", password, roles.get(login, "producer"))
                        for login, password in passwords.items()])
+
+
+def _record_missing_prefixes(session: Session) -> None:
+    """Demo data loaded before organizations had GS1 company prefixes gets them now (once)."""
+    for producer in PRODUCERS:
+        wanted = producer["org"].get("gs1_prefixes")
+        organization = session.scalar(select(Organization).where(
+            Organization.tax_code == producer["org"]["tax_code"]))
+        if wanted and organization is not None and not organization.gs1_prefixes:
+            organizations.update_organization(session, SYSTEM, organization.id,
+                                              {"gs1_prefixes": wanted})
 
 
 def _create_everything(session: Session, passwords: dict[str, str], today: dt.date) -> None:

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from tracelabel.db import utcnow
 from tracelabel.models import TRACE_STEPS, Facility, RawMaterialArea, TraceEvent
+from tracelabel.services import published
 from tracelabel.services.actors import Actor, require_owner
 from tracelabel.services.audit import record_change, snapshot
 from tracelabel.services.batches import get_batch
@@ -67,6 +68,8 @@ def append_event(session: Session, actor: Actor, batch_id: int, values: dict[str
     batch.updated_at = utcnow()
     session.flush()
     record_change(session, actor, "event.append", "trace_event", event.id, None, snapshot(event))
+    if batch.status != "draft":
+        published.add_places(session, actor, batch.id, event.area_id, event.facility_id)
     return event
 
 

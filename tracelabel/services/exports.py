@@ -3,24 +3,29 @@
 from __future__ import annotations
 
 import csv
-import hashlib
+import datetime as dt
 import io
 import json
 from collections.abc import Iterator
 from typing import Any, BinaryIO
+from urllib.parse import quote
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from tracelabel.db import utcnow
+from tracelabel.epcis_hash import context_prefixes, event_hash_id
 from tracelabel.links import batch_trace_url
 from tracelabel.models import Batch, BatchInput, TraceEvent
 from tracelabel.services.actors import Actor, visible
 from tracelabel.services.search import BatchFilters, apply_filters
+from tracelabel.spreadsheet import safe_row
 
 CHUNK = 500
+# cbvmda repeats GS1's own prefix: the reference hash generator expands only prefixes a document declares.
 EPCIS_CONTEXT = ["https://ref.gs1.org/standards/epcis/2.0.0/epcis-context.jsonld",
-                 {"tl": "https://tracelabel.vn/epcis/"}]
+                 {"tl": "https://tracelabel.vn/epcis/", "cbvmda": "urn:epcglobal:cbv:mda:"}]
+EPCIS_PREFIXES = context_prefixes(EPCIS_CONTEXT)
 # CBV business steps; the CBV has no planting or harvesting step, so those get our own URIs.
 BIZ_STEPS = {"receiving": "receiving", "packing": "packing", "storing": "storing",
              "shipping": "shipping", "inspecting": "inspecting", "other": "other",
@@ -83,23 +88,21 @@ def _quantity(batch: Batch, public_url: str) -> dict[str, Any]:
 
 def _input_quantity(item: BatchInput, public_url: str, batch: Batch) -> dict[str, Any]:
     epc_class = (batch_trace_url(public_url, item.input_batch) if item.input_batch is not None
-                 else f"{public_url}/id/lot/{batch.organization_id}/{item.lot}")
+                 else f"{public_url}/id/lot/{batch.organization_id}/{quote(item.lot, safe='')}")
     return _quantity_element(epc_class, item.quantity, item.unit)
 
 
-def event_hash_id(event: dict[str, Any]) -> str:
-    """The event's ``ni:///sha-256`` identifier over its canonical JSON (eventID, declarations out)."""
-    body = {k: v for k, v in event.items() if k not in ("eventID", "errorDeclaration")}
-    canonical = json.dumps(body, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
-    return f"ni:///sha-256;{hashlib.sha256(canonical.encode()).hexdigest()}?ver=CBV2.0"
+def _millis(moment: dt.datetime) -> str:
+    # Milliseconds are what the event hash keeps, so the exported time is exactly what it hashes.
+    return moment.isoformat(timespec="milliseconds")
 
 
 def _epcis_event(batch: Batch, event: TraceEvent, public_url: str, first: bool) -> dict[str, Any]:
     local = event.occurred_local
-    common: dict[str, Any] = {"eventTime": local.isoformat(),
+    common: dict[str, Any] = {"eventTime": _millis(local),
                               "eventTimeZoneOffset": local.strftime("%z")[:3] + ":" +
                               local.strftime("%z")[3:],
-                              "recordTime": event.recorded_at.isoformat()}
+                              "recordTime": _millis(event.recorded_at)}
     where = location_uri(public_url, event)
     if where:
         common["readPoint"] = {"id": where}
@@ -118,7 +121,7 @@ def _epcis_event(batch: Batch, event: TraceEvent, public_url: str, first: bool) 
             record["ilmd"]["cbvmda:itemExpirationDate"] = batch.expiry_date.isoformat()
     if event.place:
         record["tl:place"] = event.place
-    record["eventID"] = event_hash_id(record)
+    record["eventID"] = event_hash_id(record, EPCIS_PREFIXES)
     return record
 
 
@@ -130,7 +133,7 @@ def batch_epcis_events(batch: Batch, public_url: str) -> list[dict[str, Any]]:
     for event in batch.events:
         if event.supersedes_id in records:
             records[event.supersedes_id]["errorDeclaration"] = {
-                "declarationTime": event.recorded_at.isoformat(), "reason": "incorrect_data",
+                "declarationTime": _millis(event.recorded_at), "reason": "incorrect_data",
                 "correctiveEventIDs": [records[event.id]["eventID"]]}
     if batch.status in ("recalled", "suspended") and batch.status_changed_at:
         records[0] = _status_event(batch, public_url)
@@ -138,11 +141,11 @@ def batch_epcis_events(batch: Batch, public_url: str) -> list[dict[str, Any]]:
 
 
 def _status_event(batch: Batch, public_url: str) -> dict[str, Any]:
-    record = {"type": "ObjectEvent", "eventTime": batch.status_changed_at.isoformat(),
+    record = {"type": "ObjectEvent", "eventTime": _millis(batch.status_changed_at),
               "eventTimeZoneOffset": "+00:00", "action": "OBSERVE", "bizStep": "holding",
               "disposition": "recalled" if batch.status == "recalled" else "non_sellable_other",
               "quantityList": [_quantity(batch, public_url)]}
-    record["eventID"] = event_hash_id(record)
+    record["eventID"] = event_hash_id(record, EPCIS_PREFIXES)
     return record
 
 
@@ -193,7 +196,7 @@ def write_csv(batches: Iterator[Batch], public_url: str, out: BinaryIO) -> int:
     rows = 0
     for batch in batches:
         for row in _csv_rows(batch, public_url):
-            writer.writerow(row)
+            writer.writerow(safe_row(row))  # no cell may run as a formula
             rows += 1
     text.flush()
     text.detach()

@@ -10,18 +10,25 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from tracelabel.db import utcnow
-from tracelabel.models import Batch, Certificate, RawMaterialArea, Scan, batch_certificates
+from tracelabel.models import (
+    AREA_CODE_STATUSES,
+    Batch,
+    Certificate,
+    RawMaterialArea,
+    Scan,
+    batch_certificates,
+)
 from tracelabel.services.actors import Actor, get_visible
 from tracelabel.services.audit import record_change, snapshot
 from tracelabel.services.batches import change_batch_status, get_batch
-from tracelabel.services.errors import Conflict, Forbidden, ValidationFailed
-from tracelabel.services.fields import clean_text
+from tracelabel.services.errors import Conflict, FieldError, Forbidden, ValidationFailed
+from tracelabel.services.fields import clean_text, require_one_of
+from tracelabel.services.scans import COPY_SUSPECT_NETWORKS
 from tracelabel.services.search import batches_from_area, batches_made_from
+from tracelabel.services.trace import vietnam_today
 
 ON_SALE = ("published",)
 EXPIRY_WARNING = dt.timedelta(days=30)
-# A unit code read by this many different clients looks copied (one package, one buyer).
-COPIED_CLIENTS = 5
 
 
 def _require_inspector(actor: Actor) -> None:
@@ -49,6 +56,26 @@ def review_certificate(session: Session, actor: Actor, certificate_id: int, verd
     record_change(session, actor, f"certificate.{'verify' if verdict == 'verified' else 'reject'}",
                   "certificate", certificate.id, before, snapshot(certificate))
     return certificate
+
+
+def set_area_code_status(session: Session, actor: Actor, area_id: int, code_status: str | None,
+                         reason: str | None) -> RawMaterialArea:
+    """An inspector states an area code's official status, with a reason, from today on."""
+    _require_inspector(actor)
+    area = get_visible(session, RawMaterialArea, area_id, actor, "Area")
+    errors: list = []
+    require_one_of(code_status, AREA_CODE_STATUSES, "code_status", errors)
+    reason = clean_text(reason, "reason", errors, required=True, max_length=2000)
+    if not area.code:
+        errors.append(FieldError("code_status", "This area has no official code to set a status on."))
+    if errors:
+        raise ValidationFailed(errors)
+    before = snapshot(area)
+    area.code_status, area.code_status_since = code_status, vietnam_today()
+    area.code_status_source, area.code_status_reason = "authority", reason  # who: the audit entry
+    session.flush()
+    record_change(session, actor, "area.code_status", "area", area.id, before, snapshot(area))
+    return area
 
 
 def downstream_batches(session: Session, actor: Actor, *, area_id: int | None = None,
@@ -108,14 +135,14 @@ def certificate_alerts(session: Session, actor: Actor, today: dt.date) -> list[C
 
 
 def scan_alerts(session: Session, actor: Actor, since: dt.datetime) -> list[ScanAlert]:
-    """Unit codes read by many different clients, and codes of recalled batches still scanned."""
+    """Unit codes read from many different networks, and codes of recalled batches still scanned."""
     _require_inspector(actor)
-    clients = func.count(func.distinct(Scan.client_hash))
+    clients = func.count(func.distinct(Scan.client_hash))  # one hash per network (services/scans)
     scans = func.count(Scan.id)
     copied = session.execute(
         select(Scan.batch_id, Scan.serial, clients, scans)
         .where(Scan.scanned_at >= since, Scan.serial > 0)
-        .group_by(Scan.batch_id, Scan.serial).having(clients >= COPIED_CLIENTS)
+        .group_by(Scan.batch_id, Scan.serial).having(clients >= COPY_SUSPECT_NETWORKS)
     ).all()
     recalled = session.execute(
         select(Scan.batch_id, Scan.serial, clients, scans)

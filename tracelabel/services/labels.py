@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from tracelabel import codes, labels
 from tracelabel.links import batch_trace_url, unit_trace_url
 from tracelabel.models import Batch
+from tracelabel.services import trace
 from tracelabel.services.actors import Actor, require_owner
 from tracelabel.services.batches import get_batch
 from tracelabel.services.errors import Conflict, FieldError, ValidationFailed
@@ -76,29 +77,30 @@ def _check_request(request: LabelRequest, batch: Batch) -> None:
         raise ValidationFailed(errors)
 
 
-def ocop_stars(batch: Batch, today: dt.date) -> int | None:
-    """The stars of a valid OCOP certificate the batch claims (or, failing that, its product has)."""
-    claimed = [c for c in batch.certificates if c.scheme == "ocop" and c.validity_on(today) == "valid"]
-    return max((c.stars or 0 for c in claimed), default=None) or None
+def ocop_stars(session: Session, batch: Batch, today: dt.date) -> int | None:
+    """The stars the batch's trace heads with: a valid OCOP rating of its published record that no
+    inspector rejected (a label never claims more than the trace page shows)."""
+    rating = trace.batch_facts(session, batch.id, today)["product"]["ocop"]
+    return rating["stars"] if rating and rating["validity"] == "valid" else None
 
 
-def batch_label(batch: Batch, public_url: str, today: dt.date) -> labels.LabelContent:
+def batch_label(batch: Batch, public_url: str, stars: int | None) -> labels.LabelContent:
     """The label of the batch code itself."""
     return labels.LabelContent(
         payload=batch_trace_url(public_url, batch, printed=True), product_name=batch.product.name,
         lot=batch.lot, production_date=batch.production_date, expiry_date=batch.expiry_date,
-        ocop_stars=ocop_stars(batch, today), manual_code=codes.readable_code(batch.code),
+        ocop_stars=stars, manual_code=codes.readable_code(batch.code),
         gtin=batch.product.gtin)
 
 
 def unit_labels(batch: Batch, serials: range, public_url: str,
-                keys: codes.CodeKeys, today: dt.date) -> Iterator[labels.LabelContent]:
+                keys: codes.CodeKeys, stars: int | None) -> Iterator[labels.LabelContent]:
     """One label per serial, each with its own MAC-signed code."""
     def unit_code(serial: int) -> tuple[str, str]:
         return (unit_trace_url(public_url, batch, serial, keys, printed=True),
                 codes.make_unit_code(batch.code, serial, keys))
 
-    return labels.serial_labels(batch_label(batch, public_url, today), serials, unit_code)
+    return labels.serial_labels(batch_label(batch, public_url, stars), serials, unit_code)
 
 
 def render_batch_labels(session: Session, actor: Actor, batch_id: int, request: LabelRequest, *,
@@ -111,19 +113,19 @@ def render_batch_labels(session: Session, actor: Actor, batch_id: int, request: 
         raise Conflict("Labels are printed for published batches only; this one is %(status)s.",
                        {"status": batch.status})
     _check_request(request, batch)
-    today = dt.date.today()
+    stars = ocop_stars(session, batch, trace.vietnam_today())
     serials = parse_units(request.units, batch.units_issued)
     if request.fmt in ("png", "svg"):
-        first = next(iter(unit_labels(batch, serials[:1], public_url, code_keys, today))) \
-            if serials else batch_label(batch, public_url, today)
+        first = next(iter(unit_labels(batch, serials[:1], public_url, code_keys, stars))) \
+            if serials else batch_label(batch, public_url, stars)
         out.write(labels.render_symbol(request.symbology, first, request.fmt, dpi=request.dpi or 300))
         return 1
     contents: Iterator[labels.LabelContent]
     if serials:
-        contents = unit_labels(batch, serials, public_url, code_keys, today)
+        contents = unit_labels(batch, serials, public_url, code_keys, stars)
     else:
         per_sheet = labels.TEMPLATES[request.template].per_page
-        contents = iter([batch_label(batch, public_url, today)] * per_sheet)
+        contents = iter([batch_label(batch, public_url, stars)] * per_sheet)
     if progress is not None:
         contents = _counted(contents, progress)
     try:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from dataclasses import dataclass
 from importlib import resources
 from typing import Any
 
@@ -13,17 +14,8 @@ from sqlalchemy.orm import Session, selectinload
 from tracelabel import codes
 from tracelabel.db import utcnow
 from tracelabel.links import batch_trace_url, unit_trace_url
-from tracelabel.models import (
-    Batch,
-    BatchInput,
-    Certificate,
-    Product,
-    RawMaterialArea,
-    TraceEvent,
-)
+from tracelabel.models import Batch, Product
 from tracelabel.services.errors import NotFound
-from tracelabel.services.events import superseded_ids
-from tracelabel.services.labels import ocop_stars
 from tracelabel.services.photos import public_photo_of
 
 CONTEXT = {"@vocab": "https://tracelabel.vn/dpp#", "gs1": "https://ref.gs1.org/voc/",
@@ -36,107 +28,129 @@ def passport_schema() -> dict[str, Any]:
     return json.loads(text)
 
 
-def _area_location(area: RawMaterialArea) -> dict[str, Any]:
-    return {"kind": "area", "name": area.name, "code": area.code,
-            "code_status": area.code_status if area.code else None,
-            "province": area.province, "commune": area.commune}
+def _area_location(area: dict[str, Any]) -> dict[str, Any]:
+    return {"kind": "area", "name": area["name"], "code": area["code"],
+            "code_status": area["code_status"] if area["code"] else None,
+            "code_status_source": area["code_status_source"] if area["code"] else None,
+            "province": area["province"], "commune": area["commune"]}
 
 
-def _event_location(event: TraceEvent) -> dict[str, Any] | None:
-    if event.area is not None:
-        return _area_location(event.area)
-    if event.facility is not None:
-        return {"kind": "facility", "name": event.facility.name,
-                "code": event.facility.food_safety_cert_no, "province": event.facility.province,
-                "commune": None}
-    if event.place:
-        return {"kind": "place", "name": event.place, "code": None}
+def _event_location(event: dict[str, Any]) -> dict[str, Any] | None:
+    if event["area"] is not None:
+        return _area_location(event["area"])
+    if event["facility"] is not None:
+        facility = event["facility"]
+        return {"kind": "facility", "name": facility["name"], "code": facility["food_safety_cert_no"],
+                "province": facility["province"], "commune": None}
+    if event["place"]:
+        return {"kind": "place", "name": event["place"], "code": None}
     return None
 
 
-def _certificate(certificate: Certificate, today: dt.date) -> dict[str, Any]:
-    return {"scheme": certificate.scheme, "number": certificate.number,
-            "issuer": certificate.issuer, "stars": certificate.stars,
-            "covers": certificate.subject_type, "valid_from": certificate.valid_from.isoformat(),
-            "valid_until": certificate.valid_until.isoformat(),
-            "validity": certificate.validity_on(today),
-            "verified": certificate.verification_status == "verified"}
+def _certificate(claim: dict[str, Any]) -> dict[str, Any]:
+    return {"scheme": claim["scheme"], "number": claim["number"], "issuer": claim["issuer"],
+            "stars": claim["stars"], "covers": claim["covers"]["type"],
+            "valid_from": claim["valid_from"], "valid_until": claim["valid_until"],
+            "validity": claim["validity"], "verified": claim["verification"] == "verified",
+            "verification": claim["verification"]}
 
 
-def _producer(batch: Batch) -> dict[str, Any]:
-    organization = batch.organization
-    identifier = ({"scheme": "vn-tax-code", "value": organization.tax_code} if organization.tax_code
-                  else {"scheme": "tracelabel-organization", "value": str(organization.id)})
-    return {"name": organization.name, "kind": organization.kind, "identifier": identifier,
-            "address": organization.address, "commune": organization.commune,
-            "province": organization.province, "country": "VN", "phone": organization.phone,
-            "email": organization.email}
+def _producer(producer: dict[str, Any]) -> dict[str, Any]:
+    """Public facts only: no e-mail; an identifier only for an enterprise or a cooperative."""
+    document = {"name": producer["name"], "kind": producer["kind"], "address": producer["address"],
+                "commune": producer["commune"], "province": producer["province"], "country": "VN",
+                "phone": producer["phone"]}
+    if producer["identifier"]:
+        document["identifier"] = producer["identifier"]
+    return document
 
 
-def _product(batch: Batch, public_url: str, today: dt.date) -> dict[str, Any]:
-    product = batch.product
-    images = [public_url + public_photo_of(photo).src for photo in product.photos]
-    return {"name": product.name, "name_en": product.name_en, "gtin": product.gtin,
-            "brand": product.brand, "model": product.model_code, "ocop_group": product.ocop_group,
-            "ocop_stars": ocop_stars(batch, today), "unit": product.unit,
-            "description": product.description, "standards": list(product.standards or []),
+def _product(facts: dict[str, Any], images: list[str]) -> dict[str, Any]:
+    product = facts["product"]
+    ocop = product["ocop"]
+    stars = ocop["stars"] if ocop and ocop["validity"] == "valid" else None
+    return {"name": product["name"], "name_en": product["name_en"], "gtin": product["gtin"],
+            "brand": product["brand"], "model": product["model_code"],
+            "ocop_group": product["ocop_group"], "ocop_stars": stars, "unit": product["unit"],
+            "description": product["description"], "standards": product["standards"],
             "images": images}
 
 
-def _shelf_life_days(batch: Batch) -> int | None:
-    if batch.expiry_date is None or batch.expiry_date <= batch.production_date:
+def _shelf_life_days(batch: dict[str, Any]) -> int | None:
+    if not batch["expiry_date"]:
         return None
-    return (batch.expiry_date - batch.production_date).days
+    days = (dt.date.fromisoformat(batch["expiry_date"]) -
+            dt.date.fromisoformat(batch["production_date"])).days
+    return days if days > 0 else None
 
 
-def batch_passport(batch: Batch, public_url: str, *, serial: int | None = None,
-                   keys: codes.CodeKeys | None = None, today: dt.date | None = None) -> dict[str, Any]:
-    """The passport of a published batch, or of one unit when ``serial`` (and the keys) are given."""
-    today = today or dt.date.today()
+@dataclass(frozen=True)
+class PassportSubject:
+    """What the passport names: the batch or one unit, its URI and traceability code."""
+
+    uri: str
+    code: str
+    lot: str
+    serial: str | None
+    published_at: dt.datetime
+    status_changed_at: dt.datetime | None
+    status_reason: str | None
+
+
+def build_passport(facts: dict[str, Any], subject: PassportSubject, images: list[str],
+                   public_url: str) -> dict[str, Any]:
+    """The passport from the batch's public facts (the same the trace page shows, nothing more)."""
+    batch, origin, status = facts["batch"], facts["origin"], facts["status"]
+    return {
+        "@context": CONTEXT, "@type": "DigitalProductPassport", "@id": subject.uri,
+        "passport_version": "1.0",
+        "identifier": {"uri": subject.uri, "traceability_code": subject.code,
+                       "gtin": facts["product"]["gtin"], "lot": subject.lot, "serial": subject.serial},
+        "subject": "unit" if subject.serial else "batch",
+        "status": {"state": status, "reason": subject.status_reason if status != "published" else None,
+                   "since": subject.status_changed_at.isoformat() if subject.status_changed_at
+                   else None},
+        "product": _product(facts, images),
+        "producer": _producer(facts["producer"]),
+        "origin": {"country": "VN", "areas": [_area_location(area) for area in origin["areas"]],
+                   "input_lots": [{"lot": i["lot"], "uri": codes.batch_trace_url(public_url, i["code"])
+                                   if i["code"] else None, "supplier": i["supplier"]}
+                                  for i in origin["inputs"] if i["lot"]]},
+        "traceability": {"trace_page": subject.uri, "events": [
+            {"step": e["step"], "time": e["occurred_at"], "location": _event_location(e),
+             "corrected": e["corrects_earlier_entry"]} for e in origin["events"]]},
+        "certificates": [_certificate(c) for c in facts["certificates"]],
+        "later_changes": facts.get("later_changes", []),
+        "dates": {"production_date": batch["production_date"], "expiry_date": batch["expiry_date"],
+                  "shelf_life_days": _shelf_life_days(batch)},
+        "warnings": {"safety": facts["product"]["warnings"],
+                     "storage": facts["product"]["storage_instructions"]},
+        # The passport states the batch as published: it is issued once, at publication.
+        "issued_at": subject.published_at.isoformat(),
+    }
+
+
+def batch_passport(batch: Batch, public_url: str, facts: dict[str, Any], *,
+                   serial: int | None = None, keys: codes.CodeKeys | None = None) -> dict[str, Any]:
+    """The passport of a public batch, or of one unit when ``serial`` (and the keys) are given."""
     if serial is not None and keys is not None:
         uri = unit_trace_url(public_url, batch, serial, keys)
         unit_code = codes.make_unit_code(batch.code, serial, keys)
     else:
         uri, unit_code = batch_trace_url(public_url, batch), None
-    corrected = superseded_ids(batch.events)
-    return {
-        "@context": CONTEXT, "@type": "DigitalProductPassport", "@id": uri,
-        "passport_version": "1.0",
-        "identifier": {"uri": uri, "traceability_code": unit_code or batch.code,
-                       "gtin": batch.product.gtin, "lot": batch.lot,
-                       "serial": unit_code.split(".", 1)[1] if unit_code else None},
-        "subject": "unit" if unit_code else "batch",
-        "status": {"state": batch.status, "reason": batch.status_reason if batch.status != "published"
-                   else None,
-                   "since": batch.status_changed_at.isoformat() if batch.status_changed_at else None},
-        "product": _product(batch, public_url, today),
-        "producer": _producer(batch),
-        "origin": {"country": "VN", "areas": [_area_location(area) for area in batch.areas],
-                   "input_lots": [{"lot": i.lot or i.input_batch.lot,
-                                   "uri": batch_trace_url(public_url, i.input_batch)
-                                   if i.input_batch is not None else None,
-                                   "supplier": i.supplier} for i in batch.inputs]},
-        "traceability": {"trace_page": uri, "events": [
-            {"step": e.step, "time": e.occurred_local.isoformat(), "location": _event_location(e),
-             "corrected": e.id in corrected} for e in batch.events]},
-        "certificates": [_certificate(c, today) for c in batch.certificates],
-        "dates": {"production_date": batch.production_date.isoformat(),
-                  "expiry_date": batch.expiry_date.isoformat() if batch.expiry_date else None,
-                  "shelf_life_days": _shelf_life_days(batch)},
-        "warnings": {"safety": batch.product.warnings, "storage": batch.product.storage_instructions},
-        "issued_at": utcnow().isoformat(),
-    }
+    images = [public_url + public_photo_of(photo).src for photo in batch.product.photos]
+    subject = PassportSubject(uri, unit_code or batch.code, batch.lot,
+                              unit_code.split(".", 1)[1] if unit_code else None,
+                              batch.published_at or utcnow(), batch.status_changed_at,
+                              batch.status_reason)
+    return build_passport(facts, subject, images, public_url)
 
 
-def public_passport(session: Session, batch_id: int, public_url: str, *, serial: int | None = None,
-                    keys: codes.CodeKeys | None = None) -> dict[str, Any]:
+def public_passport(session: Session, batch_id: int, public_url: str, facts: dict[str, Any], *,
+                    serial: int | None = None, keys: codes.CodeKeys | None = None) -> dict[str, Any]:
     """The passport the resolver serves for a public batch (or one of its units)."""
     batch = session.scalar(select(Batch).where(Batch.id == batch_id).options(
-        selectinload(Batch.product).selectinload(Product.photos), selectinload(Batch.organization),
-        selectinload(Batch.areas), selectinload(Batch.certificates),
-        selectinload(Batch.inputs).selectinload(BatchInput.input_batch),
-        selectinload(Batch.events).selectinload(TraceEvent.area),
-        selectinload(Batch.events).selectinload(TraceEvent.facility)))
+        selectinload(Batch.product).selectinload(Product.photos)))
     if batch is None or batch.status == "draft":
         raise NotFound("Batch %(id)s was not found.", {"id": batch_id})
-    return batch_passport(batch, public_url, serial=serial, keys=keys)
+    return batch_passport(batch, public_url, facts, serial=serial, keys=keys)

@@ -6,6 +6,8 @@ import hashlib
 from dataclasses import dataclass
 
 from sqlalchemy import delete, exists, select
+from sqlalchemy.dialects.postgresql import insert as postgres_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from tracelabel import images
@@ -28,8 +30,12 @@ def media_path(sha256: str) -> str:
 def _store_blob(session: Session, variant: images.ImageVariant) -> str:
     digest = variant.sha256
     if session.get(ImageBlob, digest) is None:
-        session.add(ImageBlob(sha256=digest, media_type=images.OUTPUT_MEDIA_TYPE,
-                              byte_size=len(variant.data), data=variant.data))
+        # The same picture uploaded twice at once: the second insert finds the first's row and
+        # shares it, instead of failing on the content-addressed key.
+        insert = sqlite_insert if session.get_bind().dialect.name == "sqlite" else postgres_insert
+        session.execute(insert(ImageBlob).values(
+            sha256=digest, media_type=images.OUTPUT_MEDIA_TYPE, byte_size=len(variant.data),
+            data=variant.data).on_conflict_do_nothing())
     return digest
 
 

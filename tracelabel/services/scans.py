@@ -1,9 +1,13 @@
 """Scans: record each resolution of a code, count a code's scans exactly, spot copied codes.
 
-Every resolution adds one ``Scan`` row (code, time, a salted hash of the client: never the IP).
-The code's ``ScanCounter`` grows by one unless the same client scanned the same code within
-``REPEAT_WINDOW``: reloading a page is not a new scan. The counter is bumped by a single
-``INSERT … ON CONFLICT … DO UPDATE SET count = count + 1``, so concurrent scans are counted exactly.
+Every resolution adds one ``Scan`` row (code, time, a salted hash of the client's *network*: never
+the IP). A network is the address's IPv4 /24 or IPv6 /48: one phone can send any User-Agent and,
+on mobile data, may change address within its carrier's block, so only the network is a signal
+that costs a copier something to multiply. The code's ``ScanCounter`` grows by one unless the same
+network scanned the same code within ``REPEAT_WINDOW``: reloading a page, or opening it in another
+browser, is not a new scan (two buyers behind one carrier NAT within the window count once).
+The counter is bumped by a single ``INSERT … ON CONFLICT … DO UPDATE SET count = count + 1``, so
+concurrent scans are counted exactly.
 
 On PostgreSQL the whole scan is one statement, run in autocommit (one round trip, no BEGIN or
 COMMIT of its own), whose transaction commits with ``synchronous_commit`` off (``set_config(…, true)``
@@ -21,6 +25,7 @@ from __future__ import annotations
 import datetime as dt
 import fcntl
 import hashlib
+import ipaddress
 import os
 import threading
 from collections.abc import Iterator
@@ -28,15 +33,18 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Boolean, Integer, bindparam, text
+from sqlalchemy import Boolean, Integer, bindparam, select, text
 from sqlalchemy.orm import Session
 
 from tracelabel.db import UTCDateTime, utcnow
+from tracelabel.models import ScanCounter
 
 BATCH_SERIAL = 0  # the serial under which scans of the batch code itself are kept
 REPEAT_WINDOW = dt.timedelta(minutes=10)
-# A unit code scanned by this many different clients looks copied (one package, one buyer).
-COPY_SUSPECT_CLIENTS = 10
+# A unit code scanned from this many different networks looks copied (one package, one buyer):
+# the trace page warns and the inspector's alerts list the code, both from this one number.
+COPY_SUSPECT_NETWORKS = 10
+IPV4_PREFIX, IPV6_PREFIX = 24, 48
 
 
 @dataclass(frozen=True)
@@ -48,9 +56,22 @@ class ScanTally:
     repeat: bool
 
 
-def client_hash(salt: str, address: str | None, user_agent: str | None) -> str:
-    """A salted fingerprint of the client (address and browser), 32 hex digits; not reversible."""
-    material = "\x1f".join((salt, address or "", user_agent or ""))
+def client_network(address: str | None) -> str:
+    """The network of an address: IPv4 /24, IPv6 /48 (IPv4-mapped as IPv4); else the text itself."""
+    text_address = (address or "").strip()
+    try:
+        ip = ipaddress.ip_address(text_address)
+    except ValueError:
+        return text_address
+    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
+        ip = ip.ipv4_mapped
+    prefix = IPV4_PREFIX if ip.version == 4 else IPV6_PREFIX
+    return str(ipaddress.ip_network((ip, prefix), strict=False))
+
+
+def network_hash(salt: str, address: str | None) -> str:
+    """A salted fingerprint of the client's network, 32 hex digits; not reversible."""
+    material = "\x1f".join((salt, "network", client_network(address)))
     return hashlib.sha256(material.encode("utf-8", "replace")).hexdigest()[:32]
 
 
@@ -166,7 +187,16 @@ def _record_scan_portably(session: Session, params: dict[str, Any]) -> ScanTally
     return ScanTally(count, first_scan_at, False)
 
 
-# Distinct clients by skipping from one client hash to the next along ix_scans_code_client:
+def current_tally(session: Session, batch_id: int, serial: int) -> ScanTally:
+    """A code's tally without recording anything (a HEAD or prefetch request is no scan)."""
+    row = session.execute(select(ScanCounter.count, ScanCounter.first_scan_at).where(
+        ScanCounter.batch_id == batch_id, ScanCounter.serial == serial)).one_or_none()
+    if row is None:
+        return ScanTally(0, utcnow(), True)
+    return ScanTally(row.count, row.first_scan_at, True)
+
+
+# Distinct networks by skipping from one client hash to the next along ix_scans_code_client:
 # a handful of index probes however many scans the code has (no skip scan before PostgreSQL 18).
 _DISTINCT_CLIENTS = text("""
 WITH RECURSIVE clients(client, n) AS (
@@ -180,15 +210,16 @@ SELECT count(client) FROM clients
 """)
 
 
-def distinct_clients(session: Session, batch_id: int, serial: int, limit: int) -> int:
-    """How many different clients scanned a code, counting up to ``limit`` at most."""
+def distinct_networks(session: Session, batch_id: int, serial: int, limit: int) -> int:
+    """How many different networks scanned a code, counting up to ``limit`` at most."""
     return session.scalar(_DISTINCT_CLIENTS, {"batch_id": batch_id, "serial": serial,
                                               "limit": limit}) or 0
 
 
 def looks_copied(session: Session, batch_id: int, serial: int, tally: ScanTally) -> int | None:
-    """The number of different clients when a unit code looks copied, else None."""
-    if tally.count < COPY_SUSPECT_CLIENTS:
+    """The number of different networks when a unit code looks copied, else None."""
+    # Each new network counts a scan, so a counter below the threshold cannot hide enough networks.
+    if tally.count < COPY_SUSPECT_NETWORKS:
         return None
-    clients = distinct_clients(session, batch_id, serial, COPY_SUSPECT_CLIENTS * 4)
-    return clients if clients >= COPY_SUSPECT_CLIENTS else None
+    networks = distinct_networks(session, batch_id, serial, COPY_SUSPECT_NETWORKS * 4)
+    return networks if networks >= COPY_SUSPECT_NETWORKS else None

@@ -22,23 +22,20 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import and_, or_, select, text
+from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
 from tracelabel.models import (
     Batch,
     BatchInput,
     Certificate,
-    Facility,
     Organization,
     Product,
+    PublishedRecord,
     RawMaterialArea,
     TraceEvent,
-    batch_areas,
-    batch_certificates,
-    batch_facilities,
 )
-from tracelabel.services import photos
+from tracelabel.services import photos, published
 
 VIETNAM = dt.timezone(dt.timedelta(hours=7))
 PUBLIC_STATUSES = ("published", "suspended", "recalled")
@@ -87,8 +84,10 @@ FROM batches AS b JOIN products AS p ON p.id = b.product_id
 """
 _BATCH_BY_CODE = text(_KEY_SELECT + "WHERE b.code = :code")
 _BATCH_BY_GTIN_LOT = text(_KEY_SELECT + "WHERE p.gtin = :gtin AND b.lot = :lot")
+# A product is public once one of its batches is: a GTIN alone reveals nothing of a draft catalogue.
 _PRODUCT_BY_GTIN = text("SELECT p.id, p.updated_at, (SELECT seq FROM audit_head WHERE id = 1) "
-                        "FROM products AS p WHERE p.gtin = :gtin")
+                        "FROM products AS p WHERE p.gtin = :gtin AND EXISTS (SELECT 1 FROM batches "
+                        "AS b WHERE b.product_id = p.id AND b.status <> 'draft')")
 
 
 def find_batch(session: Session, *, code: str | None = None, gtin: str | None = None,
@@ -135,7 +134,7 @@ class TraceCache:
 def public_trace(session: Session, key: BatchKey, today: dt.date, cache: TraceCache) -> dict[str, Any]:
     """The public facts of a batch as plain JSON-ready data, built once per version and day."""
     return cache.get_or_build(("batch", key.batch_id, key.marker, today),
-                              lambda: _build_trace(session, key.batch_id, today))
+                              lambda: batch_facts(session, key.batch_id, today))
 
 
 def public_product(session: Session, key: ProductKey, today: dt.date,
@@ -149,143 +148,154 @@ def _iso(value: dt.date | dt.datetime | None) -> str | None:
     return None if value is None else value.isoformat()
 
 
-def _text(value: Any) -> str | None:
-    if isinstance(value, Decimal):
-        return f"{value.normalize():f}"  # 1200.000 -> "1200"
-    return None if value is None else str(value)
+def _day(moment: dt.datetime | None) -> str | None:
+    return None if moment is None else moment.astimezone(VIETNAM).date().isoformat()
 
 
-def _product_facts(session: Session, product: Product, today: dt.date) -> dict[str, Any]:
-    photo = photos.public_photo(session, product.id)  # the lead's photo store; None without one
-    ocop = session.scalars(select(Certificate).where(
-        Certificate.product_id == product.id, Certificate.scheme == "ocop")).all()
-    return {
-        "name": product.name, "name_en": product.name_en, "brand": product.brand,
-        "model_code": product.model_code, "gtin": product.gtin, "unit": product.unit,
-        "description": product.description, "ocop_group": product.ocop_group,
-        "ocop": _ocop_rating(ocop, today), "standards": list(product.standards or []),
-        "warnings": product.warnings, "storage_instructions": product.storage_instructions,
-        "shelf_life_days": product.shelf_life_days,
-        "photo": None if photo is None else {"src": photo.src, "srcset": photo.srcset,
-                                             "width": photo.width, "height": photo.height},
-    }
+def _photo(session: Session, product_id: int) -> dict[str, Any] | None:
+    photo = photos.public_photo(session, product_id)  # the lead's photo store; None without one
+    return None if photo is None else {"src": photo.src, "srcset": photo.srcset,
+                                       "width": photo.width, "height": photo.height}
 
 
-def _ocop_rating(certificates: list[Certificate], today: dt.date) -> dict[str, Any] | None:
-    if not certificates:
+def _validity(claim: dict[str, Any], today: dt.date) -> str:
+    if today < dt.date.fromisoformat(claim["valid_from"]):
+        return "not_yet_valid"
+    return "expired" if today > dt.date.fromisoformat(claim["valid_until"]) else "valid"
+
+
+def _certificate_views(claims: dict[str, dict[str, Any]], live: dict[int, Certificate],
+                       today: dt.date) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """The claims with today's validity and the inspectors' verdicts; rejected ones apart, starless."""
+    shown, rejected = [], []
+    for key, claim in sorted(claims.items(), key=lambda item: int(item[0])):
+        certificate = live.get(int(key))
+        verdict = certificate.verification_status if certificate else "unverified"
+        public = {name: value for name, value in claim.items() if name != "id"}
+        if verdict == "rejected":
+            rejected.append({"scheme": claim["scheme"], "number": claim["number"],
+                             "issuer": claim["issuer"], "covers": claim["covers"],
+                             "rejected_on": _day(certificate.verified_at)})
+            continue
+        shown.append({**public, "validity": _validity(claim, today), "verification": verdict,
+                      "verified_on": _day(certificate.verified_at) if verdict == "verified" else None})
+    return shown, rejected
+
+
+def _ocop_rating(certificates: list[dict[str, Any]]) -> dict[str, Any] | None:
+    """The headline OCOP rating: the best valid one of the claims no inspector rejected."""
+    ratings = [c for c in certificates if c["scheme"] == "ocop"]
+    if not ratings:
         return None
-    best = max(certificates, key=lambda c: (c.validity_on(today) == "valid", c.valid_until))
-    return {"stars": best.stars, "certificate_number": best.number,
-            "issuing_level": best.issuing_level, "valid_until": _iso(best.valid_until),
-            "validity": best.validity_on(today)}
+    best = max(ratings, key=lambda c: (c["validity"] == "valid", c["verification"] == "verified",
+                                       c["valid_until"]))
+    return {"stars": best["stars"], "certificate_number": best["number"],
+            "issuing_level": best["issuing_level"], "valid_until": best["valid_until"],
+            "validity": best["validity"], "verification": best["verification"]}
 
 
-def _producer_facts(organization: Organization) -> dict[str, Any]:
-    return {"name": organization.name, "kind": organization.kind,
-            "province": organization.province, "commune": organization.commune,
-            "address": organization.address, "phone": organization.phone,
-            "website": organization.website}
+def _official_status(area: RawMaterialArea | None) -> dict[str, Any]:
+    """An area code's status as it stands today, and who stated it (the producer or an inspector)."""
+    if area is None:
+        return {"code_status": None, "code_status_since": None, "code_status_source": None}
+    return {"code_status": area.code_status, "code_status_since": _iso(area.code_status_since),
+            "code_status_source": area.code_status_source}
 
 
-def _area_facts(area: RawMaterialArea) -> dict[str, Any]:
-    return {"name": area.name, "code": area.code, "code_status": area.code_status,
-            "code_status_since": _iso(area.code_status_since), "material": area.material,
-            "province": area.province, "commune": area.commune, "standard": area.standard,
-            "area_ha": _text(area.area_ha)}
-
-
-def _facility_facts(facility: Facility) -> dict[str, Any]:
-    return {"name": facility.name, "address": facility.address, "province": facility.province,
-            "food_safety_cert_no": facility.food_safety_cert_no}
-
-
-def _events(session: Session, batch_id: int) -> list[dict[str, Any]]:
-    rows = session.execute(
-        select(TraceEvent, RawMaterialArea, Facility)
-        .outerjoin(RawMaterialArea, RawMaterialArea.id == TraceEvent.area_id)
-        .outerjoin(Facility, Facility.id == TraceEvent.facility_id)
-        .where(TraceEvent.batch_id == batch_id)
-        .order_by(TraceEvent.occurred_at, TraceEvent.id)).all()
-    replaced = {event.supersedes_id for event, _a, _f in rows if event.supersedes_id}
+def _events(session: Session, batch_id: int, areas: dict[str, dict[str, Any]],
+            facilities: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
+    rows = session.scalars(select(TraceEvent).where(TraceEvent.batch_id == batch_id)
+                           .order_by(TraceEvent.occurred_at, TraceEvent.id)).all()
+    replaced = {event.supersedes_id for event in rows if event.supersedes_id}
     return [{"step": event.step, "occurred_at": event.occurred_local.isoformat(),
-             "place": event.place, "area": area and _area_facts(area),
-             "facility": facility and _facility_facts(facility),
+             "place": event.place, "area": areas.get(str(event.area_id)),
+             "facility": facilities.get(str(event.facility_id)),
              "corrects_earlier_entry": event.supersedes_id is not None}
-            for event, area, facility in rows if event.id not in replaced]
-
-
-def _certificates(session: Session, batch_id: int | None, product_id: int,
-                  today: dt.date) -> list[dict[str, Any]]:
-    claimed = select(batch_certificates.c.certificate_id).where(
-        batch_certificates.c.batch_id == batch_id)
-    rows = session.execute(
-        select(Certificate, Product.name, RawMaterialArea.name, Facility.name, Organization.name)
-        .outerjoin(Product, Product.id == Certificate.product_id)
-        .outerjoin(RawMaterialArea, RawMaterialArea.id == Certificate.area_id)
-        .outerjoin(Facility, Facility.id == Certificate.facility_id)
-        .join(Organization, Organization.id == Certificate.organization_id)
-        .where(or_(Certificate.id.in_(claimed),
-                   and_(Certificate.product_id == product_id, Certificate.scheme == "ocop")))
-        .order_by(Certificate.id)).all()
-    return [{"scheme": c.scheme, "number": c.number, "issuer": c.issuer,
-             "issuing_level": c.issuing_level, "stars": c.stars,
-             "valid_from": _iso(c.valid_from), "valid_until": _iso(c.valid_until),
-             "validity": c.validity_on(today), "verification": c.verification_status,
-             "verified_on": _iso(c.verified_at and c.verified_at.astimezone(VIETNAM).date()),
-             "covers": {"type": c.subject_type,
-                        "name": {"product": product, "area": area, "facility": facility}.get(
-                            c.subject_type, organization)}}
-            for c, product, area, facility, organization in rows]
+            for event in rows if event.id not in replaced]
 
 
 def _inputs(session: Session, batch_id: int) -> list[dict[str, Any]]:
     source = Batch.__table__.alias("source")
     rows = session.execute(
         select(BatchInput.lot, BatchInput.supplier, BatchInput.quantity, BatchInput.unit,
-               source.c.code, source.c.status)
+               source.c.lot, source.c.code, source.c.status)
         .outerjoin(source, source.c.id == BatchInput.input_batch_id)
         .where(BatchInput.batch_id == batch_id).order_by(BatchInput.id)).all()
-    return [{"lot": lot, "supplier": supplier, "quantity": _text(quantity), "unit": unit,
+    # A draft input batch is not public: neither its code nor its lot appears.
+    return [{"lot": lot or (source_lot if status in PUBLIC_STATUSES else None),
+             "supplier": supplier, "quantity": _text(quantity), "unit": unit,
              "code": code if status in PUBLIC_STATUSES else None}
-            for lot, supplier, quantity, unit, code, status in rows]
+            for lot, supplier, quantity, unit, source_lot, code, status in rows]
 
 
-def _linked(session: Session, model: type, table: Any, column: Any, batch_id: int) -> list[Any]:
-    return list(session.scalars(select(model).join(table, column == model.id)
-                                .where(table.c.batch_id == batch_id).order_by(model.id)))
+def _text(value: Any) -> str | None:
+    if isinstance(value, Decimal):
+        return f"{value.normalize():f}"  # 1200.000 -> "1200"
+    return None if value is None else str(value)
 
 
-def _build_trace(session: Session, batch_id: int, today: dt.date) -> dict[str, Any]:
-    batch, product, organization = session.execute(
-        select(Batch, Product, Organization)
-        .join(Product, Product.id == Batch.product_id)
-        .join(Organization, Organization.id == Batch.organization_id)
-        .where(Batch.id == batch_id)).one()
-    areas = _linked(session, RawMaterialArea, batch_areas, batch_areas.c.area_id, batch_id)
-    facilities = _linked(session, Facility, batch_facilities, batch_facilities.c.facility_id, batch_id)
+def _public(facts: dict[str, Any]) -> dict[str, Any]:
+    return {key: value for key, value in facts.items() if key != "id"}
+
+
+def batch_facts(session: Session, batch_id: int, today: dt.date) -> dict[str, Any]:
+    """A public batch's trace: the record frozen at publication with today's official facts."""
+    batch = session.get(Batch, batch_id)
+    record = session.get(PublishedRecord, batch_id)
+    # A batch published before records existed has none until `tracelabel db upgrade` freezes it.
+    facts = record.facts if record is not None else published.freeze(session, batch)
+    live_areas = {str(a.id): a for a in session.scalars(select(RawMaterialArea).where(
+        RawMaterialArea.id.in_([int(i) for i in facts["areas"]])))}
+    areas = {key: {**value, **_official_status(live_areas.get(key))}
+             for key, value in facts["areas"].items()}
+    live_certificates = {c.id: c for c in session.scalars(select(Certificate).where(
+        Certificate.id.in_([int(i) for i in facts["certificates"]])))}
+    certificates, rejected = _certificate_views(facts["certificates"], live_certificates, today)
     notice = None if batch.status == "published" else {
-        "status": batch.status, "reason": batch.status_reason,
-        "since": _iso(batch.status_changed_at and batch.status_changed_at.astimezone(VIETNAM).date())}
+        "status": batch.status, "reason": batch.status_reason, "since": _day(batch.status_changed_at)}
+    changes = [] if record is None else published.later_changes(
+        session, record, {str(i) for i, c in live_certificates.items()
+                          if c.verification_status == "rejected"})
     return {
         "kind": "batch", "code": batch.code, "status": batch.status, "status_notice": notice,
-        "product": _product_facts(session, product, today),
-        "producer": _producer_facts(organization),
+        "product": {**_public(facts["product"]), "ocop": _ocop_rating(certificates),
+                    "photo": _photo(session, batch.product_id)},
+        "producer": _public(facts["producer"]),
         "batch": {"lot": batch.lot, "production_date": _iso(batch.production_date),
                   "expiry_date": _iso(batch.expiry_date),
                   "expired": batch.expiry_date is not None and batch.expiry_date < today,
                   "quantity": _text(batch.quantity), "unit": batch.unit},
-        "origin": {"areas": [_area_facts(a) for a in areas],
-                   "facilities": [_facility_facts(f) for f in facilities],
-                   "inputs": _inputs(session, batch_id), "events": _events(session, batch_id)},
-        "certificates": _certificates(session, batch_id, product.id, today),
+        "origin": {"areas": [areas[str(i)] for i in facts["area_ids"]],
+                   "facilities": [facts["facilities"][str(i)] for i in facts["facility_ids"]],
+                   "inputs": _inputs(session, batch_id),
+                   "events": _events(session, batch_id, areas, facts["facilities"])},
+        "certificates": certificates, "rejected_claims": rejected,
+        "published_on": _day(batch.published_at), "later_changes": changes,
         "as_of": _iso(today),
     }
+
+
+def _withdrawn_batches(session: Session, product_id: int) -> list[dict[str, Any]]:
+    """The product's recalled and suspended batches, newest first: a consumer must see them."""
+    rows = session.execute(
+        select(Batch.code, Batch.lot, Batch.status, Batch.status_reason, Batch.status_changed_at)
+        .where(Batch.product_id == product_id, Batch.status.in_(("recalled", "suspended")))
+        .order_by(Batch.status_changed_at.desc(), Batch.id.desc())).all()
+    return [{"code": code, "lot": lot, "status": status, "reason": reason, "since": _day(since)}
+            for code, lot, status, reason, since in rows]
 
 
 def _build_product(session: Session, product_id: int, today: dt.date) -> dict[str, Any]:
     product, organization = session.execute(
         select(Product, Organization).join(Organization, Organization.id == Product.organization_id)
         .where(Product.id == product_id)).one()
-    return {"kind": "product", "product": _product_facts(session, product, today),
-            "producer": _producer_facts(organization),
-            "certificates": _certificates(session, None, product_id, today), "as_of": _iso(today)}
+    claims = {str(c.id): published.certificate_facts(c, covers)
+              for c, covers in published.claimed_certificates(session, None, product_id)}
+    live = {c.id: c for c in session.scalars(select(Certificate).where(
+        Certificate.id.in_([int(i) for i in claims])))}
+    certificates, rejected = _certificate_views(claims, live, today)
+    return {"kind": "product", "withdrawn_batches": _withdrawn_batches(session, product_id),
+            "product": {**published.product_facts(product), "ocop": _ocop_rating(certificates),
+                        "photo": _photo(session, product_id)},
+            "producer": published.producer_facts(organization),
+            "certificates": certificates, "rejected_claims": rejected, "as_of": _iso(today)}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import traceback
 from typing import Any
 
 from flask import (
@@ -18,7 +19,9 @@ from flask_babel import gettext
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
-from tracelabel.services.errors import DomainError, FieldError
+from tracelabel.extensions import db
+from tracelabel.services.errors import Conflict, DomainError, FieldError
+from tracelabel.web import conflicts
 
 logger = logging.getLogger(__name__)
 
@@ -130,14 +133,44 @@ def handle_database_unavailable(error: DBAPIError) -> Any:
         "Retry-After": "5"}
 
 
+def handle_database_conflict(error: Exception, conflict: Conflict) -> Any:
+    """Another request saved the same record first: nothing of this one is kept; 409 says why."""
+    db.session.rollback()
+    logger.info("conflict on %s %s: %s", request.method, request.path, conflicts.describe(error))
+    return handle_domain_error(conflict)
+
+
+def _database_error_in(error: BaseException) -> DBAPIError | None:
+    """The database error an exception is, or was raised from."""
+    seen: BaseException | None = error
+    while seen is not None:
+        if isinstance(seen, DBAPIError):
+            return seen
+        seen = seen.__cause__ or seen.__context__
+    return None
+
+
+def log_unexpected(error: Exception) -> None:
+    """Log a bug with its trace; a database error's message and values stay out of the log."""
+    database_error = _database_error_in(error)
+    if database_error is None:
+        logger.exception("unhandled error on %s %s", request.method, request.path)
+        return
+    logger.error("unhandled error on %s %s: %s from %s\n%s", request.method, request.path,
+                 type(error).__name__, conflicts.describe(database_error),
+                 "".join(traceback.format_tb(error.__traceback__)).rstrip())
+
+
 def handle_unexpected(error: Exception) -> Any:
     """A bug: log it with its trace, answer a plain 500 with no details."""
     if isinstance(error, HTTPException):
         return handle_http_exception(error)
+    if (conflict := conflicts.database_conflict(error)) is not None:
+        return handle_database_conflict(error, conflict)
     if isinstance(error, DBAPIError) and (error.connection_invalidated or
                                           isinstance(error, OperationalError | InterfaceError)):
         return handle_database_unavailable(error)
-    logger.exception("unhandled error on %s %s", request.method, request.path)
+    log_unexpected(error)
     return handle_http_exception(InternalServerError())
 
 

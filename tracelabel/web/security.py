@@ -2,15 +2,24 @@
 
 The headers are a small after-request hook rather than a library: they are a handful of fixed
 values, and the one that varies (HSTS) depends only on whether the request arrived over HTTPS.
+
+A limit counts an API token only once the token is verified: a made-up ``Bearer`` value counts
+against its client address like no token at all, or sending a new one each time would escape every
+limit. The token is looked up (one indexed digest query) by a before-request hook registered ahead
+of the limiter's own check, and the API's authentication reuses that answer.
 """
 
 from __future__ import annotations
 
 import hashlib
 
-from flask import Flask, Response, current_app, request
+from flask import Flask, Response, current_app, g, request
 from flask_limiter import Limiter
 from werkzeug.middleware.proxy_fix import ProxyFix
+
+from tracelabel.extensions import db
+from tracelabel.models import User
+from tracelabel.services.accounts import authenticate_token
 
 CONTENT_SECURITY_POLICY = "; ".join([
     "default-src 'self'",
@@ -35,11 +44,35 @@ STATIC_HEADERS = {
 HSTS = "max-age=31536000; includeSubDomains"
 
 
-def client_key() -> str:
-    """Whom a limit counts: the API token (as a digest) when one is sent, else the client address."""
+_UNCHECKED = object()
+
+
+def bearer_token() -> str:
+    """The token of an ``Authorization: Bearer`` header, or an empty string."""
     scheme, _, token = request.headers.get("Authorization", "").partition(" ")
-    if scheme.lower() == "bearer" and token:
-        return "token:" + hashlib.sha256(token.strip().encode()).hexdigest()[:32]
+    return token.strip() if scheme.lower() == "bearer" else ""
+
+
+def bearer_user() -> User | None:
+    """The active user owning this request's API token, verified once per request; else None."""
+    found = g.get("bearer_user", _UNCHECKED)
+    if found is _UNCHECKED:
+        token = bearer_token()
+        found = authenticate_token(db.session, token) if token else None
+        g.bearer_user = found
+    return found  # type: ignore[return-value]
+
+
+def verify_api_token() -> None:
+    """Before the limiter counts an API request, find out whether its token is a real one."""
+    if request.path.startswith("/api/") and request.method != "OPTIONS":
+        bearer_user()
+
+
+def client_key() -> str:
+    """Whom a limit counts: a verified API token (as a digest), else the client address."""
+    if g.get("bearer_user", _UNCHECKED) not in (_UNCHECKED, None):
+        return "token:" + hashlib.sha256(bearer_token().encode()).hexdigest()[:32]
     return "addr:" + (request.remote_addr or "unknown")
 
 
@@ -85,4 +118,5 @@ def init_app(app: Flask) -> None:
     app.after_request(add_security_headers)
     app.config.setdefault("RATELIMIT_STORAGE_URI", app.config.get("REDIS_URL") or "memory://")
     app.config.setdefault("RATELIMIT_ENABLED", app.config["RATE_LIMITS_ENABLED"])
+    app.before_request(verify_api_token)  # hooks run in order: this one before the limiter's
     limiter.init_app(app)

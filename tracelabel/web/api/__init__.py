@@ -6,22 +6,24 @@ from flask import g, request
 from flask_smorest import Api, Blueprint
 
 from tracelabel.extensions import db
-from tracelabel.services.accounts import actor_for, authenticate_token
-from tracelabel.web.api import batches, catalog, imports, inspection, photos
+from tracelabel.services.accounts import actor_for, token_refusal
+from tracelabel.web.api import accounts, batches, catalog, imports, inspection, photos
 from tracelabel.web.errors import problem, translate
+from tracelabel.web.security import bearer_token, bearer_user
 
 BLUEPRINTS: tuple[Blueprint, ...] = (*catalog.BLUEPRINTS, batches.blueprint, photos.blueprint,
-                                      imports.blueprint, inspection.blueprint)
+                                      imports.blueprint, inspection.blueprint,
+                                      *accounts.BLUEPRINTS)
 
 
 def authenticate_request() -> object | None:
     """Require ``Authorization: Bearer <token>``; the actor goes to ``g.actor``."""
     if request.method == "OPTIONS":
         return None
-    scheme, _, token = request.headers.get("Authorization", "").partition(" ")
-    user = authenticate_token(db.session, token.strip()) if scheme.lower() == "bearer" else None
+    user = bearer_user()  # verified once per request, before the rate limiter counted it
     if user is None:
-        return problem(401, translate("Send a valid API token: Authorization: Bearer <token>.", {}),
+        # Says why a once-valid token no longer works (expired, revoked, account deactivated).
+        return problem(401, translate(*token_refusal(db.session, bearer_token())),
                        headers={"WWW-Authenticate": 'Bearer realm="tracelabel"'})
     if db.session.dirty:
         db.session.commit()  # the token's last use, noted at most every few minutes

@@ -11,7 +11,7 @@ from flask_smorest import Blueprint
 
 from tracelabel import codes
 from tracelabel.extensions import db
-from tracelabel.services import batches, events, passport, readiness, search
+from tracelabel.services import batches, events, passport, readiness, search, trace
 from tracelabel.services.errors import Conflict
 from tracelabel.services.labels import MEDIA_TYPES, LabelRequest, render_batch_labels
 from tracelabel.web.api import schemas
@@ -107,7 +107,8 @@ def batch_passport(batch_id: int) -> Any:
     batch = batches.get_batch(db.session, g.actor, batch_id)
     if batch.status == "draft":
         raise Conflict("A draft batch has no passport yet; publish it first.")
-    body = passport.batch_passport(batch, current_app.config["PUBLIC_URL"])
+    facts = trace.batch_facts(db.session, batch.id, trace.vietnam_today())
+    body = passport.batch_passport(batch, current_app.config["PUBLIC_URL"], facts)
     return Response(json.dumps(body, ensure_ascii=False), mimetype="application/ld+json")
 
 

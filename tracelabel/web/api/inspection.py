@@ -183,6 +183,17 @@ def reject_certificate(values: dict[str, Any], certificate_id: int) -> Any:
     return _review(certificate_id, "rejected", values.get("reason"))
 
 
+@blueprint.route("/areas/<int:area_id>/code-status", methods=["POST"])
+@blueprint.arguments(schemas.CodeStatusInSchema)
+@blueprint.response(200, schemas.AreaSchema)
+def set_code_status(values: dict[str, Any], area_id: int) -> Any:
+    """Set an area code's official status, with a reason (inspectors)."""
+    area = inspection.set_area_code_status(db.session, g.actor, area_id, values["code_status"],
+                                           values["reason"])
+    db.session.commit()
+    return area
+
+
 @blueprint.route("/alerts", methods=["GET"])
 @blueprint.arguments(AlertsQuerySchema, location="query")
 @blueprint.response(200, AlertsSchema)

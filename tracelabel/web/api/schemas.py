@@ -155,7 +155,12 @@ class AreaInSchema(InputSchema):
 
 
 class AreaPatchSchema(AreaInSchema):
-    pass
+    """A producer's change; ``code_status`` is refused (403) once the area is registered."""
+
+
+class CodeStatusInSchema(InputSchema):
+    code_status = choice(AREA_CODE_STATUSES, required=True)
+    reason = text(2000, required=True)
 
 
 class AreaSchema(Schema):
@@ -167,6 +172,9 @@ class AreaSchema(Schema):
     code = fields.String(allow_none=True)
     code_status = fields.String()
     code_status_since = fields.Date(allow_none=True)
+    code_status_source = fields.String(metadata={
+        "description": "producer (declared at registration) or authority (set by an inspector)"})
+    code_status_reason = fields.String(allow_none=True)
     commune = fields.String(allow_none=True)
     latitude = fields.Float(allow_none=True)
     longitude = fields.Float(allow_none=True)

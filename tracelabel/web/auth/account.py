@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import flash, redirect, render_template, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext
-from flask_login import login_required
+from flask_login import current_user, login_required
 
 from tracelabel.extensions import db
 from tracelabel.services import accounts
@@ -14,6 +14,21 @@ from tracelabel.services.errors import ValidationFailed
 from tracelabel.web.auth.forms import ConfirmForm, PasswordForm, TokenForm, show_domain_errors
 from tracelabel.web.auth.routes import blueprint
 from tracelabel.web.auth.session import current_actor, refresh_session
+
+PASSWORD_FIRST_AREAS = ("producer", "inspector", "admin")
+PASSWORD_FIRST_PAGES = ("auth.account", "auth.tokens", "auth.revoke_token")
+
+
+@blueprint.before_app_request
+def password_first() -> Any:
+    """After an administrator's reset, the workspace waits until its person chose a password."""
+    if request.blueprint not in PASSWORD_FIRST_AREAS and request.endpoint not in PASSWORD_FIRST_PAGES:
+        return None  # public pages, the API and sign-in never load the session user here
+    if current_user.is_authenticated and getattr(current_user, "must_change_password", False):
+        flash(gettext("Choose your own password to go on: the one you signed in with was set by "
+                      "an administrator."), "info")
+        return redirect(url_for("auth.password"))
+    return None
 
 
 @blueprint.get("/account")
@@ -47,7 +62,7 @@ def password() -> Any:
 def _tokens_page(form: TokenForm, plain: str | None = None, status: int = 200) -> Any:
     tokens = accounts.list_tokens(db.session, current_actor())
     return render_template("auth/tokens.html", form=form, tokens=tokens, plain=plain,
-                           revoke_form=ConfirmForm()), status
+                           revoke_form=ConfirmForm(), state=accounts.token_state), status
 
 
 @blueprint.route("/account/tokens", methods=["GET", "POST"])
@@ -60,7 +75,8 @@ def tokens() -> Any:
     actor = current_actor()
     try:
         user = accounts.get_user(db.session, actor.user_id)
-        _token, plain = accounts.create_token(db.session, actor, user, form.name.data or "")
+        _token, plain = accounts.create_token(db.session, actor, user, form.name.data or "",
+                                              expires=form.expires.data)
     except ValidationFailed as error:
         db.session.rollback()
         show_domain_errors(form, error)

@@ -8,8 +8,8 @@ from flask_babel import get_translations
 from flask_babel import lazy_gettext as _l
 from flask_babel import lazy_ngettext as _ln
 from flask_wtf import FlaskForm
-from wtforms import EmailField, PasswordField, StringField
-from wtforms.validators import DataRequired, EqualTo, Length
+from wtforms import DateField, EmailField, PasswordField, StringField
+from wtforms.validators import DataRequired, EqualTo, Length, Optional
 
 from tracelabel.services.errors import DomainError
 from tracelabel.web.errors import translate
@@ -86,9 +86,10 @@ class PasswordForm(WorkspaceForm):
 
 
 class TokenForm(WorkspaceForm):
-    """A name for a new API token."""
+    """A name for a new API token, and the last day it works (none: until revoked)."""
 
     name = StringField(_l("Token name"), validators=[Length(max=100)])
+    expires = DateField(_l("Works until (optional)"), validators=[Optional()])
 
 
 class ConfirmForm(WorkspaceForm):

@@ -22,8 +22,10 @@ HOME_BY_ROLE = {"producer": "producer.home", "admin": "admin.home", "inspector":
 
 
 def password_fingerprint(user: User) -> str:
-    """A short digest of the password hash: changing the password ends every other session."""
-    return hashlib.sha256(user.password_hash.encode("utf-8")).hexdigest()[:16]
+    """A short digest of the password hash and the session version: changing the password ends
+    every other session, and so do a deactivation and an administrator's password reset."""
+    material = f"{user.session_version or 0}:{user.password_hash}"
+    return hashlib.sha256(material.encode("utf-8")).hexdigest()[:16]
 
 
 class SessionUser(UserMixin):
@@ -38,6 +40,7 @@ class SessionUser(UserMixin):
         self.organization_name = user.organization.name if user.organization else None
         self.actor: Actor = actor_for(user)
         self._active = user.is_active
+        self.must_change_password = user.must_change_password
         self._session_id = f"{user.id}.{password_fingerprint(user)}"
 
     @property

@@ -61,6 +61,8 @@ def init_app(app: Flask) -> None:
     app.extensions[THROTTLE_KEY] = FailureThrottle(
         per_email=app.config.get("LOGIN_FAILURES_PER_EMAIL", 5),
         per_address=app.config.get("LOGIN_FAILURES_PER_ADDRESS", 30),
-        window_seconds=app.config.get("LOGIN_FAILURE_WINDOW_SECONDS", 900))
+        window_seconds=app.config.get("LOGIN_FAILURE_WINDOW_SECONDS", 900),
+        redis_url=app.config.get("REDIS_URL"), key_secret=str(app.config["SECRET_KEY"]),
+        key_prefix=app.config.get("LOGIN_THROTTLE_KEY_PREFIX", "tracelabel:login-failures"))
     app.register_error_handler(CSRFError, render_csrf_error)
     app.context_processor(workspace_context)

@@ -93,6 +93,13 @@ class ReasonForm(WorkspaceForm):
     reason = TextAreaField(_l("Reason"), validators=[Length(max=2000)])
 
 
+class CodeStatusForm(WorkspaceForm):
+    """An area code's official status, always with a reason."""
+
+    code_status = SelectField(_l("Official status"), choices=[])
+    reason = TextAreaField(_l("Reason"), validators=[Length(max=2000)])
+
+
 class ReviewForm(WorkspaceForm):
     """A certificate's verdict: a note to verify, a reason (required) to reject."""
 

@@ -80,6 +80,10 @@ def _form(kind: Kind, record: Any) -> WorkspaceForm:
     if kind.model is Certificate:
         return _certificate_form(record)
     form = kind.form(obj=record)
+    if kind.model is RawMaterialArea and record is not None:
+        del form.code_status, form.code_status_since  # official after registration: inspectors set it
+        if record.code_status_source == "authority":
+            del form.code
     if kind.model is Product and record is not None and not form.is_submitted():
         form.fill(record)
     return form

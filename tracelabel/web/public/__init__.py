@@ -9,7 +9,7 @@ from sqlalchemy import text
 
 from tracelabel import codes
 from tracelabel.extensions import db
-from tracelabel.web.public import lookup, pages, resolver, vocab
+from tracelabel.web.public import audit, lookup, pages, resolver, vocab
 
 blueprint = Blueprint("public", __name__)
 RESOLVER_METHODS = ["GET", "HEAD", "OPTIONS"]
@@ -45,6 +45,7 @@ blueprint.add_url_rule("/lookup", "lookup", lookup.lookup)
 blueprint.add_url_rule("/.well-known/gs1resolver", "resolver_description", lookup.resolver_description)
 blueprint.add_url_rule("/.well-known/gs1Resolver", "resolver_description_alias",
                        lookup.resolver_description)
+blueprint.add_url_rule(audit.PATH, "audit_checkpoints", audit.checkpoints)
 blueprint.add_app_template_filter(vocab.day, "day")
 blueprint.add_app_template_filter(vocab.moment, "moment")
 blueprint.add_app_template_filter(codes.readable_code, "readable")

@@ -18,7 +18,7 @@ from flask_babel import gettext
 from tracelabel import codes
 from tracelabel.extensions import db
 from tracelabel.services import passport, scans, trace
-from tracelabel.web.public import linkset, pages, respond
+from tracelabel.web.public import linkset, pages, respond, scan_requests
 
 STATE_KEY = "tracelabel.public"
 
@@ -178,10 +178,14 @@ def _special_request(levels: list[linkset.Level], wanted: str) -> Response | Non
 
 
 def _unit_facts(key: trace.BatchKey, serial: int, unit_code: str | None) -> dict[str, Any] | None:
+    counted = scan_requests.is_scan_request()  # a HEAD or a prefetch is answered, not recorded
     if not serial:
-        scans.record_scan(db.session, key.batch_id, scans.BATCH_SERIAL, _client())
+        if counted:
+            scans.record_scan(db.session, key.batch_id, scans.BATCH_SERIAL,
+                              scan_requests.scan_client())
         return None
-    tally = scans.record_scan(db.session, key.batch_id, serial, _client())
+    tally = (scans.record_scan(db.session, key.batch_id, serial, scan_requests.scan_client())
+             if counted else scans.current_tally(db.session, key.batch_id, serial))
     clients = scans.looks_copied(db.session, key.batch_id, serial, tally)
     return {"serial": serial, "code": unit_code, "genuine": True,
             "scan_count": tally.count, "first_scan_at": tally.first_scan_at.isoformat(),
@@ -189,15 +193,11 @@ def _unit_facts(key: trace.BatchKey, serial: int, unit_code: str | None) -> dict
             "copy_suspected": clients is not None, "distinct_clients": clients}
 
 
-def _client() -> str:
-    return scans.client_hash(current_app.config["SCAN_SALT"], request.remote_addr,
-                             request.user_agent.string)
-
-
 def passport_response(key: trace.BatchKey, serial: int, levels: list[linkset.Level]) -> Response:
     """The digital product passport of the batch, or of the unit when one is named (no scan)."""
+    facts = trace.public_trace(db.session, key, trace.vietnam_today(), state().facts)
     document = passport.public_passport(db.session, key.batch_id, current_app.config["PUBLIC_URL"],
-                                        serial=serial or None, keys=state().code_keys)
+                                        facts, serial=serial or None, keys=state().code_keys)
     response = respond.json_response(document, respond.JSON_LD)
     response = respond.cached(response, pages.digest(response.get_data(as_text=True)),
                               respond.SHARED_CACHE)

@@ -34,7 +34,26 @@ VALIDITY = {"valid": _l("Valid"), "expired": _l("Expired"), "not_yet_valid": _l(
 VERIFICATION = {
     "verified": _l("Verified by an inspector"),
     "rejected": _l("Rejected by an inspector"),
-    "unverified": _l("Not yet checked by an inspector"),
+    "unverified": _l("Declared by the producer, not yet verified by an inspector"),
+}
+CODE_STATUS_SOURCES = {
+    "producer": _l("as declared by the producer"), "authority": _l("as set by the authority"),
+}
+CHANGED_RECORDS = {
+    "product": _l("the product"), "producer": _l("the producer"), "area": _l("the area"),
+    "facility": _l("the facility"), "certificate": _l("the certificate"),
+}
+CHANGED_FIELDS = {
+    "name": _l("name"), "name_en": _l("English name"), "brand": _l("brand"), "model_code": _l("model"),
+    "gtin": "GTIN", "unit": _l("pack size"), "description": _l("description"),
+    "ocop_group": _l("OCOP group"), "standards": _l("standards"), "warnings": _l("warnings"),
+    "storage_instructions": _l("storage"), "shelf_life_days": _l("shelf life"), "kind": _l("kind"),
+    "province": _l("province"), "commune": _l("commune"), "address": _l("address"),
+    "phone": _l("phone"), "website": _l("website"), "identifier": _l("tax code"),
+    "code": _l("area code"), "material": _l("material"), "standard": _l("farming standard"),
+    "area_ha": _l("area"), "food_safety_cert_no": _l("food safety certificate"),
+    "number": _l("number"), "issuer": _l("issuer"), "issuing_level": _l("issuing level"),
+    "stars": _l("stars"), "valid_from": _l("valid from"), "valid_until": _l("valid until"),
 }
 ORGANIZATION_KINDS = {
     "enterprise": _l("Enterprise"), "cooperative": _l("Cooperative"),
@@ -61,4 +80,6 @@ TEMPLATE_GLOBALS = {
     "OCOP_GROUPS": OCOP_GROUPS, "STEPS": STEPS, "AREA_CODE_STATUSES": AREA_CODE_STATUSES,
     "SCHEMES": SCHEMES, "VALIDITY": VALIDITY, "VERIFICATION": VERIFICATION,
     "ORGANIZATION_KINDS": ORGANIZATION_KINDS, "ISSUING_LEVELS": ISSUING_LEVELS,
+    "CODE_STATUS_SOURCES": CODE_STATUS_SOURCES, "CHANGED_RECORDS": CHANGED_RECORDS,
+    "CHANGED_FIELDS": CHANGED_FIELDS,
 }
