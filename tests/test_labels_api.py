@@ -141,7 +141,8 @@ def test_zpl_and_svg(client, make):
     ({"format": "docx"}, 422, "format"),
     ({"format": "png", "symbology": "ean13"}, 422, "symbology"),
     ({"format": "zpl", "template": "a4-3x8"}, 422, "template"),
-    ({"format": "pdf", "symbology": "code128"}, 422, "symbology"),
+    ({"format": "pdf", "symbology": "code128", "template": "a4-3x8"}, 422, "template"),
+    ({"format": "png", "symbology": "qr+ean13"}, 422, "symbology"),
 ])
 def test_bad_label_requests(client, make, query, status, field):
     owner = make.producer()

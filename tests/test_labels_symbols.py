@@ -91,7 +91,7 @@ def test_qr_png_is_the_fast_path_matrix() -> None:
     ("ean13", LabelContent(**{**LABEL.__dict__, "gtin": "18936041234564"}), "indicator digit"),
     ("upca", LABEL, "not a GTIN-12"),
     ("gs1-128", LabelContent(**{**LABEL.__dict__, "lot": "LÔ 1"}), "set 82"),
-    ("datamatrix", LABEL, "symbology must be one of"),
+    ("pdf417", LABEL, "symbology must be one of"),
 ])
 def test_bad_combinations_raise_label_error(symbology: str, content: LabelContent,
                                             message: str) -> None:

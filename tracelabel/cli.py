@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 from tracelabel import codes, migrations
 from tracelabel.config import DEFAULTS, audit_signing_key_path
 from tracelabel.extensions import Database
-from tracelabel.labels import SYMBOLOGIES, TEMPLATES
+from tracelabel.labels import TEMPLATES
 from tracelabel.links import batch_trace_url
 from tracelabel.models import ORGANIZATION_KINDS, ROLES
 from tracelabel.services import (
@@ -38,7 +38,13 @@ from tracelabel.services import (
 )
 from tracelabel.services.actors import SYSTEM
 from tracelabel.services.errors import DomainError
-from tracelabel.services.labels import FORMATS, LabelRequest, parse_units, render_batch_labels
+from tracelabel.services.labels import (
+    FORMATS,
+    SYMBOLOGIES,
+    LabelRequest,
+    parse_units,
+    render_batch_labels,
+)
 from tracelabel.services.search import BatchFilters
 from tracelabel.web.errors import translate
 
@@ -327,12 +333,13 @@ def import_batches(csv_file: Any, organization_id: int, dry_run: bool) -> None:
 @click.argument("batch_code")
 @click.option("--format", "fmt", type=click.Choice(FORMATS), default="pdf", show_default=True)
 @click.option("--symbology", type=click.Choice(SYMBOLOGIES), default="qr", show_default=True)
-@click.option("--template", type=click.Choice(sorted(TEMPLATES)), default="a4-3x8", show_default=True)
+@click.option("--template", type=click.Choice(sorted(TEMPLATES)),
+              help="default: a4-3x8 for pdf; for zpl the smallest roll that holds the symbology")
 @click.option("--units", help="unit serials FROM-TO (issued first, e.g. through the API)")
 @click.option("--dpi", type=click.IntRange(72, 1200), help="PNG resolution; ZPL: 203 or 300")
 @click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True), required=True)
 @with_appcontext
-def labels_command(batch_code: str, fmt: str, symbology: str, template: str, units: str | None,
+def labels_command(batch_code: str, fmt: str, symbology: str, template: str | None, units: str | None,
                    dpi: int | None, output: str) -> None:
     """Write a published batch's labels to a file (PDF sheet, ZPL, PNG or SVG)."""
     request = LabelRequest(fmt=fmt, symbology=symbology, template=template, units=units, dpi=dpi)

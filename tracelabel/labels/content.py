@@ -25,6 +25,7 @@ class LabelContent:
     ocop_stars: int | None
     manual_code: str
     gtin: str | None = None
+    gs1_serial: str | None = None  # AI (21) of a unit label, for the GS1 DataMatrix
 
     def __post_init__(self) -> None:
         if not self.payload:

@@ -13,6 +13,7 @@ from collections.abc import Iterable, Iterator
 from typing import BinaryIO
 
 from tracelabel.labels.content import LabelContent
+from tracelabel.labels.layout import label_layout
 from tracelabel.labels.pdffont import write_font
 from tracelabel.labels.pdfwriter import PdfWriter, pdf_string
 from tracelabel.labels.qrencode import ec_level
@@ -24,10 +25,11 @@ PRODUCER = "tracelabel"
 
 def write_sheet_pdf(labels: Iterable[LabelContent], template: str, out: BinaryIO, *,
                     error_correction: str = "M",
-                    title: str = "Nhãn truy xuất nguồn gốc") -> int:
+                    title: str = "Nhãn truy xuất nguồn gốc", symbology: str = "qr") -> int:
     """Write the labels as a print-ready PDF on the named template; return the number written."""
     stock = get_template(template)
     ec_level(error_correction)  # fail before writing anything
+    label_layout(stock, symbology)
     writer = PdfWriter(out)
     catalog, pages, font, resources, info = (writer.reserve() for _ in range(5))
     writer.write_object(catalog, b"<< /Type /Catalog /Pages %d 0 R >>" % pages)
@@ -35,7 +37,7 @@ def write_sheet_pdf(labels: Iterable[LabelContent], template: str, out: BinaryIO
     page_numbers: list[int] = []
     used: set[str] = set()
     written = 0
-    for count, content, chars in _rendered_pages(labels, stock, error_correction):
+    for count, content, chars in _rendered_pages(labels, stock, error_correction, symbology):
         page_numbers.append(_write_page(writer, stock, pages, resources, content))
         used.update(chars)
         written += count
@@ -71,8 +73,8 @@ def _chunks(labels: Iterable[LabelContent], size: int) -> Iterator[list[LabelCon
         yield chunk
 
 
-def _rendered_pages(labels: Iterable[LabelContent], stock: LabelTemplate,
-                    error_correction: str) -> Iterator[tuple[int, bytes, str]]:
+def _rendered_pages(labels: Iterable[LabelContent], stock: LabelTemplate, error_correction: str,
+                    symbology: str) -> Iterator[tuple[int, bytes, str]]:
     """Yield (labels on the page, deflated content, characters used) page by page, in order."""
     for page in _chunks(labels, stock.per_page):
-        yield (len(page), *render_page(page, stock.name, error_correction))
+        yield (len(page), *render_page(page, stock.name, error_correction, symbology))

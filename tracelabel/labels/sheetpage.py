@@ -1,8 +1,9 @@
-"""One page of a label sheet as a PDF content stream: QR paths and text, nothing else.
+"""One page of a label sheet as a PDF content stream: symbol paths and text, nothing else.
 
-A QR code is one path: a `re` per horizontal run of dark modules, in module units under a
-`cm` that scales and flips the axes, then a single `f`. The rectangles are formatted with numpy
-from a table of fixed-width number tokens, so drawing costs little beside finding the symbol.
+A QR code (or Data Matrix) is one path: a `re` per horizontal run of dark modules, in module
+units under a `cm` that scales and flips the axes, then a single `f`. The rectangles are formatted
+with numpy from a table of fixed-width number tokens, so drawing costs little beside finding the
+symbol. A linear symbol, where the symbology has one, is drawn by `pdfbars`.
 """
 
 from __future__ import annotations
@@ -15,9 +16,17 @@ from functools import cache
 import numpy as np
 
 from tracelabel.labels.content import LabelContent, code_line, detail_lines
+from tracelabel.labels.datamatrix import QUIET_MODULES as DM_QUIET_MODULES
+from tracelabel.labels.datamatrix import datamatrix_matrix
 from tracelabel.labels.font import LabelFont, label_font
+from tracelabel.labels.layout import LabelLayout, Rect, label_layout
+from tracelabel.labels.pdfbars import linear_operators
 from tracelabel.labels.qrmatrix import qr_matrices
-from tracelabel.labels.templates import POINTS_PER_MM, LabelTemplate, get_template
+from tracelabel.labels.templates import (
+    POINTS_PER_MM,
+    LabelTemplate,
+    get_template,
+)
 from tracelabel.labels.textlayout import fit_line, static_block
 
 FONT_RESOURCE = b"/F1"
@@ -25,39 +34,47 @@ COMPRESSION_LEVEL = 2  # level 6 is 5x slower for a 20 % smaller file
 _RECT_SUFFIX = np.frombuffer(b"1 re\n", np.uint8)
 
 
-def render_page(labels: Sequence[LabelContent], template_name: str,
-                error_correction: str) -> tuple[bytes, str]:
+def render_page(labels: Sequence[LabelContent], template_name: str, error_correction: str,
+                symbology: str = "qr") -> tuple[bytes, str]:
     """Return one page's deflated content stream and the characters its text uses."""
     template = get_template(template_name)
-    matrices = qr_matrices([label.payload for label in labels], error_correction)
+    layout = label_layout(template, symbology)
+    if layout.square == "qr":
+        matrices = qr_matrices([label.payload for label in labels], error_correction)
+    else:
+        matrices = [datamatrix_matrix(layout.square, label) for label in labels]
     paths = dark_runs_many(matrices)
     parts: list[bytes] = []
     used: set[str] = set()
     for slot, (label, matrix, path) in enumerate(zip(labels, matrices, paths, strict=True)):
         x, y = template.label_origin(slot)
-        parts.append(_qr_head(matrix.shape[0], template, x, y) + path + b"f Q\n")
-        parts.append(_text_operators(label, template, x, y, used))
+        parts.append(_square_head(matrix.shape[0], layout, template, x, y) + path + b"f Q\n")
+        parts.append(linear_operators(label, layout, template, x, y, used))
+        parts.append(_text_operators(label, layout, template, x, y, used))
     return zlib.compress(b"".join(parts), COMPRESSION_LEVEL), "".join(sorted(used))
+
+
+def square_placement(modules: int, layout: LabelLayout, template: LabelTemplate, x: float,
+                     y: float) -> tuple[float, float, float]:
+    """Symbol top-left (mm, page top-left origin) and module size for a label at (x, y)."""
+    if layout.square == "qr":
+        module = template.module_size(modules, layout.box.w)
+    else:
+        module = template.module_size(modules, layout.box.w, DM_QUIET_MODULES, "Data Matrix")
+    inset = (layout.box.w - modules * module) / 2  # >= the light margin
+    return x + layout.box.x + inset, y + layout.box.y + inset, module
 
 
 def qr_placement(modules: int, template: LabelTemplate, x: float, y: float
                  ) -> tuple[float, float, float]:
-    """Symbol top-left (mm, page top-left origin) and module size for a label at (x, y)."""
-    module = template.module_size(modules)
-    box_x = x + template.padding
-    box_y = y + (template.label_height - template.qr_box) / 2
-    inset = (template.qr_box - modules * module) / 2  # >= the 4-module quiet zone
-    return box_x + inset, box_y + inset, module
+    """The QR of the QR-only layout: top-left (mm) and module size."""
+    return square_placement(modules, label_layout(template, "qr"), template, x, y)
 
 
-def qr_operators(matrix: np.ndarray, template: LabelTemplate, x: float, y: float) -> bytes:
-    """The QR of one label as `q ... cm`, one `re` per dark run, `f Q`."""
-    return _qr_head(matrix.shape[0], template, x, y) + dark_runs_many([matrix])[0] + b"f Q\n"
-
-
-def _qr_head(modules: int, template: LabelTemplate, x: float, y: float) -> bytes:
+def _square_head(modules: int, layout: LabelLayout, template: LabelTemplate, x: float,
+                 y: float) -> bytes:
     """`q` and a `cm` mapping module units (y down) onto the symbol's place on the page."""
-    left, top, module = qr_placement(modules, template, x, y)
+    left, top, module = square_placement(modules, layout, template, x, y)
     scale = module * POINTS_PER_MM
     origin_y = (template.page_height - top) * POINTS_PER_MM
     return b"q %.5f 0 0 %.5f %.4f %.4f cm\n" % (scale, -scale, left * POINTS_PER_MM, origin_y)
@@ -103,23 +120,35 @@ def _number_tokens(size: int) -> np.ndarray:
     return np.frombuffer(tokens, np.uint8).reshape(size + 1, width)
 
 
-def _text_operators(label: LabelContent, template: LabelTemplate, x: float, y: float,
-                    used: set[str]) -> bytes:
-    """Name, details and the manual code in the text column right of the QR box."""
+def _text_operators(label: LabelContent, layout: LabelLayout, template: LabelTemplate,
+                    x: float, y: float, used: set[str]) -> bytes:
+    """Name and details with the manual code under them; or the name alone where the layout
+    puts the details in a column of their own."""
+    details = tuple(detail_lines(label))
+    if layout.details is None:
+        return _text_block(label.product_name, details, code_line(label), layout.text,
+                           template, x, y, used)
+    return (_text_block(label.product_name, (), None, layout.text, template, x, y, used)
+            + _text_block("", details, code_line(label), layout.details, template, x, y, used))
+
+
+def _text_block(name: str, details: tuple[str, ...], code: str | None, area: Rect,
+                template: LabelTemplate, x: float, y: float, used: set[str]) -> bytes:
     font = label_font()
-    area_x = x + template.padding + template.qr_box
-    area_width = (x + template.label_width - template.padding - area_x) * POINTS_PER_MM
-    area_height = (template.label_height - 2 * template.padding) * POINTS_PER_MM
+    width = area.w * POINTS_PER_MM
+    height = area.h * POINTS_PER_MM
     detail_size = template.name_size * 0.85
-    block, chars = static_block(label.product_name, tuple(detail_lines(label)),
-                                template.name_size, area_width, area_height - detail_size * 1.3)
+    room = height - detail_size * 1.3 if code else height
+    block, chars = static_block(name, details, template.name_size, width, room)
     used.update(chars)
-    code = font.normalise(code_line(label))
-    used.update(code)
-    code_ops = _line_at(font, code, fit_line(font, code, detail_size, area_width),
-                        area_height - detail_size * 0.3)
-    left = area_x * POINTS_PER_MM
-    top = (template.page_height - y - template.padding) * POINTS_PER_MM
+    code_ops = b""
+    if code:
+        text = font.normalise(code)
+        used.update(text)
+        code_ops = _line_at(font, text, fit_line(font, text, detail_size, width),
+                            height - detail_size * 0.3)
+    left = (x + area.x) * POINTS_PER_MM
+    top = (template.page_height - y - area.y) * POINTS_PER_MM
     return b"q 1 0 0 1 %.4f %.4f cm\n%s%sQ\n" % (left, top, block, code_ops)
 
 

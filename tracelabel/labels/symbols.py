@@ -1,10 +1,12 @@
-"""One symbol as PNG (at a chosen resolution) or SVG: QR by `qrcode`, linear codes by python-barcode.
+"""One symbol as PNG (at a chosen resolution) or SVG: QR by `qrcode`, linear codes by python-barcode,
+Data Matrix by zxing-cpp's writer (`datamatrix`).
 
 Sizes follow GS1 at 100 % magnification: EAN-13 / UPC-A with 0.33 mm modules, GS1-128 with
 0.33 mm modules and a 10-module quiet zone, Code 128 of the short code with 0.25 mm modules, and a
-QR with 0.5 mm modules and its 4-module quiet zone. In PNG every module is a whole number of pixels
-(never below the minimum), so bar widths do not wobble from rounding: python-barcode encodes the
-bars, and they are rasterised here rather than by its image writer, which rounds each bar alone.
+QR or Data Matrix with 0.5 mm modules and its quiet zone (4 and 2 modules). In PNG every module is
+a whole number of pixels (never below the minimum), so bar widths do not wobble from rounding:
+python-barcode encodes the bars, and they are rasterised here rather than by its image writer,
+which rounds each bar alone.
 """
 
 from __future__ import annotations
@@ -15,22 +17,25 @@ from dataclasses import dataclass
 
 import numpy as np
 import qrcode
-from barcode import EAN13, UPCA, Code128, Gs1_128
 from barcode.base import Barcode
 from barcode.writer import SVGWriter
 from PIL import Image, ImageDraw, ImageFont
 from qrcode.image.svg import SvgPathImage
 
 from tracelabel.labels.content import LabelContent
+from tracelabel.labels.datamatrix import DATAMATRIX_SYMBOLOGIES, datamatrix_matrix
+from tracelabel.labels.datamatrix import QUIET_MODULES as DM_QUIET_MODULES
 from tracelabel.labels.errors import LabelError
 from tracelabel.labels.font import FONT_PATH
+from tracelabel.labels.linear import gs1_element_string, linear_code
 from tracelabel.labels.qrencode import ec_level
 from tracelabel.labels.templates import MIN_MODULE_MM, QUIET_ZONE_MODULES
 
-SYMBOLOGIES = ("qr", "ean13", "upca", "gs1-128", "code128")
+__all__ = ["FORMATS", "SYMBOLOGIES", "gs1_element_string", "render_symbol"]
+
+SYMBOLOGIES = ("qr", "ean13", "upca", "gs1-128", "code128", "datamatrix", "gs1-datamatrix")
 FORMATS = ("png", "svg")
 QR_MODULE_MM = 0.5
-FNC1 = Gs1_128.FNC1_CHAR
 
 
 @dataclass(frozen=True)
@@ -59,24 +64,12 @@ def render_symbol(symbology: str, content: LabelContent, fmt: str = "png", *, dp
         raise LabelError(f"dpi must be between 72 and 2400 (got {dpi})")
     if symbology == "qr":
         return _qr(content.payload, fmt, dpi, error_correction)
+    if symbology in DATAMATRIX_SYMBOLOGIES:
+        return _datamatrix(datamatrix_matrix(symbology, content), fmt, dpi)
     if symbology not in LINEAR:
         raise LabelError(f"symbology must be one of {SYMBOLOGIES} (got {symbology!r})")
-    code, text = _linear_code(symbology, content)
+    code, text = linear_code(symbology, content)
     return _linear(code, LINEAR[symbology], fmt, dpi, text)
-
-
-def gs1_element_string(content: LabelContent) -> tuple[str, str]:
-    """(01) GTIN, (17) expiry, (10) lot: the data with FNC1 where needed, and its HRI text.
-
-    The variable-length lot goes last, so no FNC1 separator is needed after it.
-    """
-    gtin = _require_gtin(content, "gs1-128")
-    elements = [("01", gtin)]
-    if content.expiry_date:
-        elements.append(("17", content.expiry_date.strftime("%y%m%d")))
-    elements.append(("10", _gs1_lot(content.lot)))
-    data = "".join(ai + value for ai, value in elements)
-    return data, "".join(f"({ai}){value}" for ai, value in elements)
 
 
 def _qr(payload: str, fmt: str, dpi: int, error_correction: str) -> bytes:
@@ -92,22 +85,29 @@ def _qr(payload: str, fmt: str, dpi: int, error_correction: str) -> bytes:
     return _png(symbol.make_image().get_image(), dpi)
 
 
-def _linear_code(symbology: str, content: LabelContent) -> tuple[Barcode, str | None]:
-    if symbology == "code128":
-        if not content.manual_code.isascii() or not content.manual_code.isprintable():
-            raise LabelError("Code 128 carries printable ASCII only; the short code is not")
-        return Code128(content.manual_code), None
-    if symbology == "gs1-128":
-        data, text = gs1_element_string(content)
-        return Gs1_128(data), text
-    gtin = _require_gtin(content, symbology)
-    if symbology == "ean13":
-        if gtin[0] != "0":
-            raise LabelError(f"GTIN {gtin} has an indicator digit: it fits GS1-128, not EAN-13")
-        return EAN13(gtin[1:]), None
-    if not gtin.startswith("00"):
-        raise LabelError(f"GTIN {gtin} is not a GTIN-12: use EAN-13 or GS1-128 for it")
-    return UPCA(gtin[2:]), None
+def _datamatrix(matrix: np.ndarray, fmt: str, dpi: int) -> bytes:
+    """The symbol with its light margin: whole pixels per module in PNG, one path in SVG."""
+    padded = np.pad(matrix, DM_QUIET_MODULES)
+    if fmt == "svg":
+        size = padded.shape[0] * QR_MODULE_MM
+        rects = "".join(f"M{x},{y}h{w}v1h-{w}z" for y, x, w in _dark_runs(padded))
+        return (f'<?xml version="1.0" encoding="UTF-8"?>\n<svg xmlns="http://www.w3.org/2000/svg" '
+                f'width="{size:g}mm" height="{size:g}mm" viewBox="0 0 {padded.shape[0]} '
+                f'{padded.shape[0]}"><rect width="100%" height="100%" fill="#fff"/>'
+                f'<path fill="#000" d="{rects}"/></svg>\n').encode()
+    scale = _pixels(QR_MODULE_MM, MIN_MODULE_MM, dpi)
+    pixels = np.where(np.kron(padded, np.ones((scale, scale), bool)), 0, 255).astype(np.uint8)
+    return _png(Image.fromarray(pixels, mode="L"), dpi)
+
+
+def _dark_runs(matrix: np.ndarray) -> list[tuple[int, int, int]]:
+    """(row, first column, length) of each horizontal run of dark modules."""
+    runs = []
+    for row, line in enumerate(matrix):
+        edges = np.diff(np.concatenate([[0], line.astype(np.int8), [0]]))
+        runs.extend((row, int(start), int(end - start)) for start, end in
+                    zip(np.flatnonzero(edges == 1), np.flatnonzero(edges == -1), strict=True))
+    return runs
 
 
 def _linear(code: Barcode, spec: LinearSpec, fmt: str, dpi: int, text: str | None) -> bytes:
@@ -134,22 +134,6 @@ def _linear_image(modules: str, spec: LinearSpec, dpi: int, text: str) -> Image.
     ImageDraw.Draw(image).text((image.width / 2, bar_height + text_height / 2), text, fill=0,
                                font=font, anchor="mm")
     return image
-
-
-def _require_gtin(content: LabelContent, symbology: str) -> str:
-    if content.gtin is None:
-        raise LabelError(f"{symbology} needs the product's GTIN, and this label has none")
-    return content.gtin
-
-
-def _gs1_lot(lot: str) -> str:
-    allowed = "!\"%&'()*+,-./:;<=>?_"
-    if not 1 <= len(lot) <= 20 or any(not (c.isascii() and (c.isalnum() or c in allowed))
-                                       for c in lot):
-        raise LabelError(f"lot {lot!r} is not a GS1 AI (10) value (1-20 characters of set 82)")
-    if FNC1 in lot:
-        raise LabelError("lot must not contain FNC1")
-    return lot
 
 
 def _pixels(nominal_mm: float, minimum_mm: float, dpi: int) -> int:

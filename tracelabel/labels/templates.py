@@ -1,4 +1,9 @@
-"""Label stock: page size, grid, label size and where the QR goes. All lengths in millimetres."""
+"""Label stock: page size, grid, label size and where the symbols go. All lengths in millimetres.
+
+Beside the QR-only layout, a template may hold a retail layout (a smaller QR with an EAN-13 or
+UPC-A beside it, at the magnification given) and a band layout (a GS1-128 or Code 128 across the
+foot of the label). Where a field is None the template cannot hold that layout at GS1's sizes.
+"""
 
 from __future__ import annotations
 
@@ -32,6 +37,9 @@ class LabelTemplate:
     qr_box: float  # side of the square holding the QR with its quiet zone
     padding: float  # label edge to the QR box and to the text
     name_size: float  # product-name type size, points
+    retail_box: float | None = None  # QR box side when an EAN-13 / UPC-A sits beside the QR
+    retail_magnification: float | None = None  # of the EAN-13 / UPC-A (1.0 = X 0.330 mm)
+    band_box: float | None = None  # QR box side when a GS1-128 / Code 128 band runs below
 
     def __post_init__(self) -> None:
         right = self.left + (self.columns - 1) * self.pitch_x + self.label_width
@@ -53,12 +61,13 @@ class LabelTemplate:
         row, column = divmod(slot, self.columns)
         return self.left + column * self.pitch_x, self.top + row * self.pitch_y
 
-    def module_size(self, modules: int) -> float:
+    def module_size(self, modules: int, box: float | None = None,
+                    quiet: int = QUIET_ZONE_MODULES, symbol: str = "QR code") -> float:
         """Module size in mm for a symbol of `modules` per side: fill the box, within GS1 bounds."""
-        size = min(MAX_MODULE_MM, self.qr_box / (modules + 2 * QUIET_ZONE_MODULES))
-        if size < MIN_MODULE_MM:
+        size = min(MAX_MODULE_MM, (box or self.qr_box) / (modules + 2 * quiet))
+        if size < MIN_MODULE_MM - _TOLERANCE_MM:
             raise LabelError(
-                f"the QR code ({modules} modules) would have {size:.3f} mm modules on "
+                f"the {symbol} ({modules} modules) would have {size:.3f} mm modules on "
                 f"{self.name} labels, below the {MIN_MODULE_MM} mm minimum: shorten the URL"
             )
         return size
@@ -70,15 +79,23 @@ TEMPLATES: dict[str, LabelTemplate] = {
         # 24 per A4 sheet (the common 63.5 x 33.9 mm stock, e.g. Avery L7159).
         LabelTemplate("a4-3x8", *A4, columns=3, rows=8, label_width=63.5, label_height=33.9,
                       left=7.2, top=12.9, pitch_x=66.0, pitch_y=33.9, qr_box=31.9, padding=1.0,
-                      name_size=7.5),
+                      name_size=7.5, retail_box=20.0, retail_magnification=0.9),
         # 10 per A4 sheet (99.1 x 57 mm stock, e.g. Avery L7173).
         LabelTemplate("a4-2x5", *A4, columns=2, rows=5, label_width=99.1, label_height=57.0,
                       left=4.65, top=6.0, pitch_x=101.6, pitch_y=57.0, qr_box=40.0, padding=2.0,
-                      name_size=11.0),
+                      name_size=11.0, retail_box=30.0, retail_magnification=1.0,
+                      band_box=30.0),
         # One 50 x 30 mm label per page, for roll printers driven through PDF.
         LabelTemplate("roll-50x30", 50.0, 30.0, columns=1, rows=1, label_width=50.0,
                       label_height=30.0, left=0.0, top=0.0, pitch_x=50.0, pitch_y=30.0,
-                      qr_box=26.0, padding=1.0, name_size=7.0),
+                      qr_box=26.0, padding=1.0, name_size=7.0, retail_box=17.0,
+                      retail_magnification=0.8),
+        # One 100 x 50 mm label per page (the common 4 x 2 inch thermal label): room for an
+        # EAN-13 at whole printer dots, a GS1-128 or a Code 128 beside the QR.
+        LabelTemplate("roll-100x50", 100.0, 50.0, columns=1, rows=1, label_width=100.0,
+                      label_height=50.0, left=0.0, top=0.0, pitch_x=100.0, pitch_y=50.0,
+                      qr_box=40.0, padding=2.0, name_size=11.0, retail_box=28.0,
+                      retail_magnification=1.0, band_box=24.0),
     )
 }
 

@@ -19,22 +19,25 @@ from typing import BinaryIO
 
 from tracelabel.labels.content import LabelContent, code_line, detail_lines, stars_words
 from tracelabel.labels.errors import LabelError
+from tracelabel.labels.layout import LabelLayout, label_layout
 from tracelabel.labels.qrencode import ec_level, symbol_size
-from tracelabel.labels.templates import (
-    MAX_MODULE_MM,
-    QUIET_ZONE_MODULES,
-    LabelTemplate,
-    get_template,
+from tracelabel.labels.templates import QUIET_ZONE_MODULES, LabelTemplate, get_template
+from tracelabel.labels.zplsymbols import (
+    MM_PER_INCH,
+    band_field,
+    datamatrix_field,
+    retail_dots,
+    retail_field,
+    square_dots,
 )
 
-GS1_MIN_MODULE_MM = 0.396
 SUPPORTED_DPI = (152, 203, 300, 600)
-MM_PER_INCH = 25.4
 FONT0_ADVANCE = 0.6  # average advance of ^A0 glyphs, as a fraction of the width parameter
 
 
 def write_zpl(labels: Iterable[LabelContent], out: BinaryIO, *, dpi: int = 203,
-              template: str = "roll-50x30", error_correction: str = "M") -> int:
+              template: str = "roll-50x30", error_correction: str = "M",
+              symbology: str = "qr") -> int:
     """Write one ZPL label format per label to the stream; return the number written."""
     if dpi not in SUPPORTED_DPI:
         raise LabelError(f"printer resolution must be one of {SUPPORTED_DPI} dpi (got {dpi})")
@@ -42,9 +45,10 @@ def write_zpl(labels: Iterable[LabelContent], out: BinaryIO, *, dpi: int = 203,
     if stock.per_page != 1:
         raise LabelError(f"ZPL prints on rolls: {template} is a sheet template")
     ec_level(error_correction)
+    layout = zpl_layout(stock, symbology, dpi)
     written = 0
     for label in labels:
-        data = zpl_label(label, stock, dpi, error_correction.upper()).encode("utf-8")
+        data = zpl_label(label, stock, dpi, error_correction.upper(), layout).encode("utf-8")
         count = out.write(data)
         if count is not None and count != len(data):
             raise OSError(f"short write: {count} of {len(data)} bytes")
@@ -52,39 +56,51 @@ def write_zpl(labels: Iterable[LabelContent], out: BinaryIO, *, dpi: int = 203,
     return written
 
 
-def zpl_label(label: LabelContent, stock: LabelTemplate, dpi: int, error_correction: str) -> str:
+def zpl_layout(stock: LabelTemplate, symbology: str, dpi: int) -> LabelLayout:
+    """The label's layout with an EAN-13 / UPC-A module rounded to whole printer dots."""
+    layout = label_layout(stock, symbology)
+    if layout.x_dim is None:
+        return layout
+    return label_layout(stock, symbology, retail_dots(layout.x_dim, dpi) * MM_PER_INCH / dpi)
+
+
+def zpl_label(label: LabelContent, stock: LabelTemplate, dpi: int, error_correction: str,
+              layout: LabelLayout | None = None) -> str:
     """The ZPL format for one label."""
+    layout = layout or label_layout(stock, "qr")
     dots = dpi / MM_PER_INCH
-    modules = symbol_size(label.payload, ec_level(error_correction))
-    magnification = qr_magnification(modules, stock.qr_box, dpi)
-    box_top = (stock.label_height - stock.qr_box) / 2
-    inset = (stock.qr_box * dots - modules * magnification) / 2
-    qr_x = round(stock.padding * dots + inset)
-    qr_y = round(box_top * dots + inset)
+    if layout.square == "qr":
+        symbol = _qr_field(label, layout, dpi, dots, error_correction)
+    else:
+        symbol = datamatrix_field(label, layout, dots, dpi)
     lines = [
         "^XA",
         "^CI28",
         f"^PW{round(stock.label_width * dots)}",
         f"^LL{round(stock.label_height * dots)}",
         "^LH0,0",
-        f"^FO{qr_x},{qr_y}^BQN,2,{magnification}"
-        f"^FH^FD{error_correction}A,{zpl_escape(label.payload)}^FS",
-        *_text_fields(label, stock, dots),
+        symbol,
+        *([retail_field(label, layout, dots)] if layout.linear in ("ean13", "upca") else []),
+        *([band_field(label, layout, dots)] if layout.linear in ("gs1-128", "code128") else []),
+        *_text_fields(label, stock, layout, dots),
         "^XZ",
     ]
     return "\n".join(lines) + "\n"
 
 
+def _qr_field(label: LabelContent, layout: LabelLayout, dpi: int, dots: float,
+              error_correction: str) -> str:
+    modules = symbol_size(label.payload, ec_level(error_correction))
+    magnification = qr_magnification(modules, layout.box.w, dpi)
+    inset = (layout.box.w * dots - modules * magnification) / 2
+    x, y = round(layout.box.x * dots + inset), round(layout.box.y * dots + inset)
+    return (f"^FO{x},{y}^BQN,2,{magnification}"
+            f"^FH^FD{error_correction}A,{zpl_escape(label.payload)}^FS")
+
+
 def qr_magnification(modules: int, box_mm: float, dpi: int) -> int:
     """Dots per module: as large as the box allows, within 0.396-0.99 mm."""
-    dot_mm = MM_PER_INCH / dpi
-    smallest = math.ceil(GS1_MIN_MODULE_MM / dot_mm - 1e-9)
-    largest = min(math.floor(MAX_MODULE_MM / dot_mm),
-                  math.floor(box_mm / dot_mm / (modules + 2 * QUIET_ZONE_MODULES)))
-    if largest < smallest:
-        raise LabelError(f"a {modules}-module QR code does not fit a {box_mm} mm box at {dpi} dpi "
-                         f"with modules of at least {GS1_MIN_MODULE_MM} mm: shorten the URL")
-    return min(largest, 10)  # ^BQ magnification is 1 to 10
+    return square_dots(modules, box_mm, dpi, QUIET_ZONE_MODULES, "QR code")
 
 
 def zpl_escape(text: str) -> str:
@@ -93,21 +109,25 @@ def zpl_escape(text: str) -> str:
     return text.replace("_", "_5F").replace("^", "_5E").replace("~", "_7E")
 
 
-def _text_fields(label: LabelContent, stock: LabelTemplate, dots: float) -> list[str]:
-    """Name (wrapped over two lines), details and the manual code, right of the QR box."""
-    left = round((stock.padding + stock.qr_box) * dots)
-    width = round(stock.label_width * dots) - left - round(stock.padding * dots)
+def _text_fields(label: LabelContent, stock: LabelTemplate, layout: LabelLayout,
+                 dots: float) -> list[str]:
+    """Name (wrapped over two lines), details and the manual code, where the layout puts them."""
+    area = layout.text
+    left, top = round(area.x * dots), round(area.y * dots)
+    width = round(area.w * dots)
     name_height = round(stock.name_size * 0.3528 * 1.1 * dots)  # points -> mm -> dots
     detail_height = round(name_height * 0.85)
-    y = round(stock.padding * dots)
     name_width = _char_width(name_height, width * 2, label.product_name)
-    fields = [f"^FO{left},{y}^A0N,{name_height},{name_width}^FB{width},2,0,L,0"
+    fields = [f"^FO{left},{top}^A0N,{name_height},{name_width}^FB{width},2,0,L,0"
               f"^FH^FD{zpl_escape(label.product_name)}^FS"]
-    y += 2 * name_height + detail_height // 3
+    y = top + 2 * name_height + detail_height // 3
+    if layout.details is not None:
+        area = layout.details
+        left, y, width = round(area.x * dots), round(area.y * dots), round(area.w * dots)
     for line in detail_lines(label, stars=stars_words):
         fields.append(_line(left, y, detail_height, width, line))
         y += round(detail_height * 1.15)
-    bottom = round((stock.label_height - stock.padding) * dots) - detail_height
+    bottom = round((area.y + area.h) * dots) - detail_height
     fields.append(_line(left, bottom, detail_height, width, code_line(label)))
     return fields
 
@@ -121,3 +141,13 @@ def _line(x: int, y: int, height: int, width: int, text: str) -> str:
 def _char_width(height: int, room: int, text: str) -> int:
     """Font 0 width parameter that keeps the text within `room` dots (glyphs ~0.6 of it)."""
     return max(10, min(height, math.floor(room / (max(len(text), 1) * FONT0_ADVANCE))))
+
+
+def zpl_holds(template: str, symbology: str, dpi: int = 203) -> bool:
+    """Whether a roll template holds the symbology when a printer of `dpi` draws it."""
+    stock = get_template(template)
+    try:
+        zpl_layout(stock, symbology, dpi)
+    except LabelError:
+        return False
+    return stock.per_page == 1

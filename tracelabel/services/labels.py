@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import re
 from collections.abc import Callable, Iterator
@@ -11,7 +12,7 @@ from typing import BinaryIO
 from sqlalchemy.orm import Session
 
 from tracelabel import codes, labels
-from tracelabel.links import batch_trace_url, unit_trace_url
+from tracelabel.links import batch_trace_url, dl_serial, unit_trace_url
 from tracelabel.models import Batch
 from tracelabel.services import trace
 from tracelabel.services.actors import Actor, require_owner
@@ -19,10 +20,14 @@ from tracelabel.services.batches import get_batch
 from tracelabel.services.errors import Conflict, FieldError, ValidationFailed
 
 FORMATS = ("png", "svg", "pdf", "zpl")
+SYMBOL_FORMATS = ("png", "svg")  # one symbol alone
 MAX_LABELS_PER_REQUEST = 100_000
 UNITS_PATTERN = re.compile(r"^\s*(\d{1,9})\s*-\s*(\d{1,9})\s*$")
 MEDIA_TYPES = {"png": "image/png", "svg": "image/svg+xml", "pdf": "application/pdf",
                "zpl": "application/zpl"}
+ZPL_PLANNING_DPI = 203  # the table below is drawn for the common printer; 300 dpi holds the same
+SYMBOLOGIES = tuple(dict.fromkeys(labels.SYMBOLOGIES + labels.LABEL_SYMBOLOGIES))
+NEEDS_GTIN = ("ean13", "upca", "qr+ean13", "qr+upca", "gs1-128", "gs1-datamatrix")
 
 
 @dataclass(frozen=True)
@@ -31,9 +36,61 @@ class LabelRequest:
 
     fmt: str = "pdf"
     symbology: str = "qr"
-    template: str = "a4-3x8"
+    template: str | None = None  # None: the format's default (A4 3 x 8 sheet, or the roll)
     units: str | None = None
     dpi: int | None = None  # PNG: 300 by default; ZPL: the printer's 203 (default) or 300
+
+
+@dataclass(frozen=True)
+class LabelOption:
+    """One output that exists: format, symbology and (for sheets and rolls) template."""
+
+    fmt: str
+    symbology: str
+    template: str | None
+
+
+def _label_table() -> tuple[LabelOption, ...]:
+    """Every (format, symbology, template) that can be printed at GS1's sizes: the one table
+    that the validation, the workspace form and the CLI all follow."""
+    options = [LabelOption(fmt, symbology, None)
+               for fmt in SYMBOL_FORMATS for symbology in labels.SYMBOLOGIES]
+    for name, stock in labels.TEMPLATES.items():
+        for symbology in labels.LABEL_SYMBOLOGIES:
+            if labels.holds(name, symbology):
+                options.append(LabelOption("pdf", symbology, name))
+            if stock.per_page == 1 and labels.zpl_holds(name, symbology, ZPL_PLANNING_DPI):
+                options.append(LabelOption("zpl", symbology, name))
+    return tuple(options)
+
+
+LABEL_TABLE = _label_table()
+
+
+def gtin_problem(symbology: str, gtin: str | None) -> str | None:
+    """Why the product's GTIN rules the symbology out, or None when it does not."""
+    if symbology not in NEEDS_GTIN:
+        return None
+    if not gtin:
+        return "This barcode needs a GTIN; the product has none."
+    if symbology.endswith("ean13") and gtin[0] != "0":
+        return "A GTIN with an indicator digit has no EAN-13; use GS1-128 or the GS1 DataMatrix."
+    if symbology.endswith("upca") and not gtin.startswith("00"):
+        return "UPC-A carries a GTIN-12 only; this product's GTIN is printed as EAN-13."
+    return None
+
+
+def label_options(gtin: str | None) -> list[LabelOption]:
+    """The outputs a batch of a product with this GTIN (or none) can have."""
+    return [option for option in LABEL_TABLE if gtin_problem(option.symbology, gtin) is None]
+
+
+def default_template(fmt: str, symbology: str) -> str | None:
+    """The template used when none is given: A4 3 x 8 for PDF, the smallest roll for ZPL."""
+    for option in LABEL_TABLE:
+        if option.fmt == fmt and option.symbology == symbology:
+            return option.template
+    return None
 
 
 def parse_units(text: str | None, issued: int) -> range | None:
@@ -55,26 +112,50 @@ def parse_units(text: str | None, issued: int) -> range | None:
     return range(first, last + 1)
 
 
-def _check_request(request: LabelRequest, batch: Batch) -> None:
+def _check_request(request: LabelRequest, batch: Batch) -> LabelRequest:
+    """The request with its template settled, or ValidationFailed naming the field and the rule."""
     errors = []
     if request.fmt not in FORMATS:
         errors.append(FieldError("format", "Choose one of: %(choices)s.", {"choices": ", ".join(FORMATS)}))
-    if request.symbology not in labels.SYMBOLOGIES:
+    if request.symbology not in SYMBOLOGIES:
         errors.append(FieldError("symbology", "Choose one of: %(choices)s.",
-                                 {"choices": ", ".join(labels.SYMBOLOGIES)}))
-    if request.template not in labels.TEMPLATES:
+                                 {"choices": ", ".join(SYMBOLOGIES)}))
+    if request.template is not None and request.template not in labels.TEMPLATES:
         errors.append(FieldError("template", "Choose one of: %(choices)s.",
                                  {"choices": ", ".join(labels.TEMPLATES)}))
-    if request.fmt in ("pdf", "zpl") and request.symbology != "qr":
-        errors.append(FieldError("symbology", "Label sheets and ZPL carry the QR code; use png or "
-                                              "svg for a barcode alone."))
-    if request.symbology in ("ean13", "upca", "gs1-128") and not batch.product.gtin:
-        errors.append(FieldError("symbology", "This barcode needs a GTIN; the product has none."))
-    if request.fmt == "zpl" and labels.TEMPLATES.get(request.template) and \
-            labels.TEMPLATES[request.template].per_page != 1:
-        errors.append(FieldError("template", "ZPL prints on rolls: choose roll-50x30."))
+    if not errors:
+        problem = gtin_problem(request.symbology, batch.product.gtin)
+        if problem:
+            errors.append(FieldError("symbology", problem))
     if errors:
         raise ValidationFailed(errors)
+    if request.fmt in SYMBOL_FORMATS:
+        if request.symbology not in labels.SYMBOLOGIES:
+            raise ValidationFailed.one("symbology", "PNG and SVG show one symbol; %(symbology)s is "
+                                       "printed on PDF or ZPL labels.", symbology=request.symbology)
+        return dataclasses.replace(request, template=None)
+    return dataclasses.replace(request, template=_label_template(request))
+
+
+def _label_template(request: LabelRequest) -> str:
+    if request.symbology in ("ean13", "upca"):
+        raise ValidationFailed.one("symbology", "On a label the barcode goes with the QR code: use "
+                                   "qr+%(symbology)s.", symbology=request.symbology)
+    template = request.template or default_template(request.fmt, request.symbology)
+    if LabelOption(request.fmt, request.symbology, template) in LABEL_TABLE:
+        return template  # type: ignore[return-value]  # a known option has a template
+    if request.fmt == "zpl" and template and labels.TEMPLATES[template].per_page != 1:
+        raise ValidationFailed.one("template", "ZPL prints on rolls: choose %(choices)s.",
+                                   choices=", ".join(_templates_for("zpl", request.symbology)))
+    raise ValidationFailed.one(
+        "template", "%(template)s labels cannot hold %(symbology)s at GS1's sizes; choose: "
+        "%(choices)s.", template=template or "-", symbology=request.symbology,
+        choices=", ".join(_templates_for(request.fmt, request.symbology)) or "-")
+
+
+def _templates_for(fmt: str, symbology: str) -> list[str]:
+    return [o.template for o in LABEL_TABLE if o.fmt == fmt and o.symbology == symbology
+            and o.template]
 
 
 def ocop_stars(session: Session, batch: Batch, today: dt.date) -> int | None:
@@ -112,17 +193,25 @@ def render_batch_labels(session: Session, actor: Actor, batch_id: int, request: 
     if batch.status != "published":
         raise Conflict("Labels are printed for published batches only; this one is %(status)s.",
                        {"status": batch.status})
-    _check_request(request, batch)
+    request = _check_request(request, batch)
     stars = ocop_stars(session, batch, trace.vietnam_today())
     serials = parse_units(request.units, batch.units_issued)
-    if request.fmt in ("png", "svg"):
+    field = "format" if request.symbology == "qr" else "symbology"
+    if request.fmt in SYMBOL_FORMATS:
         first = next(iter(unit_labels(batch, serials[:1], public_url, code_keys, stars))) \
             if serials else batch_label(batch, public_url, stars)
-        out.write(labels.render_symbol(request.symbology, first, request.fmt, dpi=request.dpi or 300))
+        try:
+            symbol = labels.render_symbol(request.symbology, _with_gs1_serial(first, serials),
+                                          request.fmt, dpi=request.dpi or 300)
+        except labels.LabelError as error:
+            raise ValidationFailed.one(field, str(error)) from None
+        out.write(symbol)
         return 1
+    assert request.template is not None  # settled by _check_request
     contents: Iterator[labels.LabelContent]
     if serials:
-        contents = unit_labels(batch, serials, public_url, code_keys, stars)
+        contents = (_with_gs1_serial(content, serials)
+                    for content in unit_labels(batch, serials, public_url, code_keys, stars))
     else:
         per_sheet = labels.TEMPLATES[request.template].per_page
         contents = iter([batch_label(batch, public_url, stars)] * per_sheet)
@@ -130,10 +219,18 @@ def render_batch_labels(session: Session, actor: Actor, batch_id: int, request: 
         contents = _counted(contents, progress)
     try:
         if request.fmt == "zpl":
-            return labels.write_zpl(contents, out, dpi=request.dpi or 203, template=request.template)
-        return labels.write_sheet_pdf(contents, request.template, out)
+            return labels.write_zpl(contents, out, dpi=request.dpi or 203, template=request.template,
+                                    symbology=request.symbology)
+        return labels.write_sheet_pdf(contents, request.template, out, symbology=request.symbology)
     except labels.LabelError as error:
-        raise ValidationFailed.one("format", str(error)) from None
+        raise ValidationFailed.one(field, str(error)) from None
+
+
+def _with_gs1_serial(content: labels.LabelContent, serials: range | None) -> labels.LabelContent:
+    """A unit label of a GTIN product carries its AI (21) for the GS1 DataMatrix."""
+    if not serials or content.gtin is None:
+        return content
+    return dataclasses.replace(content, gs1_serial=dl_serial(content.manual_code))
 
 
 def _counted(contents: Iterator[labels.LabelContent],

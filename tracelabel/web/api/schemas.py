@@ -7,6 +7,7 @@ from typing import Any
 from flask import current_app
 from marshmallow import EXCLUDE, RAISE, Schema, ValidationError, fields, pre_load, validate
 
+from tracelabel.labels import TEMPLATES as LABEL_TEMPLATES
 from tracelabel.links import batch_trace_url
 from tracelabel.models import (
     AREA_CODE_STATUSES,
@@ -18,6 +19,7 @@ from tracelabel.models import (
     VERIFICATION_STATUSES,
 )
 from tracelabel.models.enums import ISSUING_LEVELS
+from tracelabel.services.labels import SYMBOLOGIES as LABEL_SYMBOLOGIES
 from tracelabel.services.photos import public_photo_of
 
 
@@ -358,10 +360,10 @@ class LabelQuerySchema(CleanSchema):
         unknown = EXCLUDE
 
     format = fields.String(load_default="pdf", validate=validate.OneOf(("png", "svg", "pdf", "zpl")))
-    symbology = fields.String(load_default="qr",
-                              validate=validate.OneOf(("qr", "ean13", "upca", "gs1-128", "code128")))
-    template = fields.String(load_default="a4-3x8",
-                             validate=validate.OneOf(("a4-3x8", "a4-2x5", "roll-50x30")))
+    symbology = fields.String(load_default="qr", validate=validate.OneOf(LABEL_SYMBOLOGIES))
+    template = fields.String(load_default=None, validate=validate.OneOf(tuple(LABEL_TEMPLATES)),
+                             metadata={"description": "default: a4-3x8 for pdf, the smallest "
+                                                      "roll that holds the symbology for zpl"})
     units = fields.String(validate=validate.Regexp(r"^\s*\d{1,9}\s*-\s*\d{1,9}\s*$"),
                           metadata={"description": "unit serials FROM-TO (issued first)"})
     dpi = fields.Integer(validate=validate.Range(72, 1200),

@@ -20,6 +20,7 @@ from wtforms import (
 from wtforms.validators import InputRequired, NumberRange, Optional
 
 from tracelabel.models import TRACE_STEPS
+from tracelabel.services.labels import label_options
 from tracelabel.web.auth.forms import WorkspaceForm
 from tracelabel.web.producer.forms import (
     LocalDecimalField,
@@ -38,11 +39,15 @@ STEP_LABELS = {
 OFFSETS = [("+07:00", _l("Vietnam (UTC+7)"))] + [
     (f"{sign}{hours:02d}:00", f"UTC{sign}{hours}") for sign, hours in
     (("+", 8), ("+", 9), ("+", 0), ("+", 1), ("+", 2), ("-", 5), ("-", 8))]
-TEMPLATES = [("a4-3x8", _l("A4 sheet, 3 × 8 labels")), ("a4-2x5", _l("A4 sheet, 2 × 5 labels")),
-             ("roll-50x30", _l("Roll, 50 × 30 mm"))]
-SYMBOLOGIES = [("qr", _l("QR code")), ("ean13", "EAN-13 / UPC-A"), ("gs1-128", "GS1-128"),
-               ("code128", "Code 128")]
-FORMATS = [("pdf", _l("PDF (print)")), ("png", "PNG"), ("svg", "SVG"), ("zpl", _l("ZPL (thermal printer)"))]
+TEMPLATES = {"a4-3x8": _l("A4 sheet, 3 × 8 labels"), "a4-2x5": _l("A4 sheet, 2 × 5 labels"),
+             "roll-50x30": _l("Roll, 50 × 30 mm"), "roll-100x50": _l("Roll, 100 × 50 mm")}
+SYMBOLS = {"qr": _l("QR code"), "ean13": "EAN-13", "upca": "UPC-A", "gs1-128": "GS1-128",
+           "code128": "Code 128", "datamatrix": _l("Data Matrix (link)"),
+           "gs1-datamatrix": "GS1 DataMatrix", "qr+ean13": _l("QR code + EAN-13"),
+           "qr+upca": _l("QR code + UPC-A")}
+ON_LABEL = {"gs1-128": _l("QR code + GS1-128"), "code128": _l("QR code + Code 128")}
+FORMATS = {"pdf": _l("PDF (print)"), "zpl": _l("ZPL (thermal printer)"),
+           "png": _l("PNG (one symbol)"), "svg": _l("SVG (one symbol)")}
 
 
 class BatchDetailsForm(WorkspaceForm):
@@ -136,9 +141,24 @@ class UnitsForm(WorkspaceForm):
 
 
 class LabelsForm(Form):
-    """The labels to download (a GET form: it changes nothing)."""
+    """The labels to download (a GET form: it changes nothing); only outputs that exist for the
+    product are offered, from the labels service's table."""
 
-    template = SelectField(_l("Label template"), choices=options(TEMPLATES))
-    symbology = SelectField(_l("Symbol"), choices=options(SYMBOLOGIES))
-    format = SelectField(_l("File format"), choices=options(FORMATS))
+    output = SelectField(_l("Labels"))
     units = StringField(_l("Unit serials (e.g. 1-24; empty: the batch code)"))
+
+    def __init__(self, formdata: Any = None, *, gtin: str | None = None, **kwargs: Any) -> None:
+        super().__init__(formdata, **kwargs)
+        self.output.choices = label_choices(gtin)
+
+
+def label_choices(gtin: str | None) -> dict[str, list[tuple[str, str]]]:
+    """Options grouped by file format: ``format:template:symbology`` and what it prints."""
+    groups: dict[str, list[tuple[str, str]]] = {}
+    for option in label_options(gtin):
+        symbol = SYMBOLS[option.symbology] if option.template is None else \
+            ON_LABEL.get(option.symbology, SYMBOLS[option.symbology])
+        text = f"{symbol} — {TEMPLATES[option.template]}" if option.template else str(symbol)
+        groups.setdefault(str(FORMATS[option.fmt]), []).append(
+            (f"{option.fmt}:{option.template or ''}:{option.symbology}", text))
+    return groups

@@ -119,7 +119,8 @@ def batch(batch_id: int) -> Any:
                        checklist=checklist_rows(report, found), ready=report.ready,
                        trace_url=batch_trace_url(current_app.config["PUBLIC_URL"], found),
                        confirm=ConfirmForm(), units_form=batch_forms.UnitsForm(formdata=None),
-                       labels_form=batch_forms.LabelsForm(), step_labels=batch_forms.STEP_LABELS)
+                       labels_form=batch_forms.LabelsForm(gtin=found.product.gtin),
+                       step_labels=batch_forms.STEP_LABELS)
 
 
 @blueprint.post("/batches/<int:batch_id>/publish")

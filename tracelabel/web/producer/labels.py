@@ -44,11 +44,10 @@ def issue_units(batch_id: int) -> Any:
 
 @blueprint.get("/batches/<int:batch_id>/labels")
 def labels(batch_id: int) -> Any:
-    """The label file (the same query as the API's); ``preview=1`` shows it in the page."""
+    """The label file (the same query as the API's, or the form's ``output``); ``preview=1``
+    shows it in the page."""
     form = batch_forms.LabelsForm(request.args)
-    label_request = LabelRequest(fmt=form.format.data or "pdf", symbology=form.symbology.data or "qr",
-                                 template=form.template.data or "a4-3x8",
-                                 units=(form.units.data or "").strip() or None)
+    label_request = _label_request(request.args.get("output"), (form.units.data or "").strip())
     batch = batches.get_batch(db.session, current_actor(), batch_id)
     suffix = f"-{label_request.units.replace(' ', '')}" if label_request.units else ""
     return finished_file(
@@ -59,3 +58,14 @@ def labels(batch_id: int) -> Any:
         media_type=MEDIA_TYPES.get(label_request.fmt, "application/octet-stream"),  # checked first
         filename=f"nhan-{batch.code}{suffix}.{label_request.fmt}",
         inline=request.args.get("preview") == "1")
+
+
+def _label_request(output: str | None, units: str) -> LabelRequest:
+    """``format:template:symbology`` from the form's select, else the separate query arguments."""
+    if output and output.count(":") == 2:
+        fmt, template, symbology = output.split(":")
+    else:
+        fmt, template, symbology = (request.args.get("format", ""), request.args.get("template", ""),
+                                    request.args.get("symbology", ""))
+    return LabelRequest(fmt=fmt or "pdf", symbology=symbology or "qr", template=template or None,
+                        units=units or None)

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from urllib.parse import urlencode
 
-from flask_babel import gettext
+from flask_babel import force_locale, gettext
 
 VOCABULARY = "https://ref.gs1.org/voc/"
 OLD_VOCABULARY = "https://gs1.org/voc/"  # a frequent mistake of clients: accepted, never emitted
@@ -48,45 +48,55 @@ class Level:
         return gettext("the product")
 
 
-def _titles() -> dict[str, str]:
-    return {"pip": gettext("Product information and trace page"),
-            "recallStatus": gettext("Recall and suspension status"),
-            "verificationService": gettext("Is this unit genuine?"),
-            "traceability": gettext("Origin chain"),
-            "certificationInfo": gettext("Certificates and their validity"),
-            "dpp": gettext("Digital product passport")}
+def _titles(language: str) -> dict[str, str]:
+    """The link titles, each level's name included, in one language."""
+    with force_locale(language):
+        return {"pip": gettext("Product information and trace page"),
+                "recallStatus": gettext("Recall and suspension status"),
+                "verificationService": gettext("Is this unit genuine?"),
+                "traceability": gettext("Origin chain"),
+                "certificationInfo": gettext("Certificates and their validity"),
+                "dpp": gettext("Digital product passport")}
 
 
-def _links(level: Level, link_type: str, title: str) -> list[dict[str, object]]:
+def _level_title(level: Level, language: str) -> str:
+    with force_locale(language):
+        return level.title
+
+
+def _link(level: Level, link_type: str, href: str, media_type: str, languages: list[str],
+          titles: dict[str, dict[str, str]]) -> dict[str, object]:
+    """One link, titled in the language of its target (the first, when it serves both)."""
+    language = languages[0]
+    return {"href": href, "title": f"{titles[language][link_type]}: {_level_title(level, language)}",
+            "type": media_type, "hreflang": languages}
+
+
+def _links(level: Level, link_type: str, titles: dict[str, dict[str, str]]) -> list[dict[str, object]]:
     _kinds, section, media_type = LINK_TYPES[link_type]
     if link_type == "dpp":
-        return [{"href": f"{level.anchor}?{urlencode(PASSPORT_QUERY)}",
-                 "title": f"{title}: {level.title}", "type": media_type,
-                 "hreflang": list(LANGUAGES)}]
-    links: list[dict[str, object]] = [
-        {"href": level.anchor + section, "title": f"{title}: {level.title}", "type": media_type,
-         "hreflang": ["vi"]},
-        {"href": f"{level.anchor}?lang=en{section}", "title": f"{title}: {level.title}",
-         "type": media_type, "hreflang": ["en"]},
-    ]
+        return [_link(level, link_type, f"{level.anchor}?{urlencode(PASSPORT_QUERY)}", media_type,
+                      list(LANGUAGES), titles)]
+    links = [_link(level, link_type, level.anchor + section, media_type, ["vi"], titles),
+             _link(level, link_type, f"{level.anchor}?lang=en{section}", media_type, ["en"], titles)]
     if link_type == "traceability":
-        links.append({"href": level.anchor, "title": f"{title}: {level.title}", "type": "application/json",
-                      "hreflang": list(LANGUAGES)})
+        links.append(_link(level, link_type, level.anchor, "application/json", list(LANGUAGES),
+                           titles))
     return links
 
 
-def linkset(levels: list[Level]) -> dict[str, object]:
-    """The linkset document: one entry per level, with exactly one default link each."""
-    titles = _titles()
+def linkset(levels: list[Level], description: str) -> dict[str, object]:
+    """The linkset document: one entry per level, described by the product's name, with exactly
+    one default link each; every title is in the language of the link's target."""
+    titles = {language: _titles(language) for language in LANGUAGES}
     entries = []
     for level in levels:
-        entry: dict[str, object] = {"anchor": level.anchor}
+        entry: dict[str, object] = {"anchor": level.anchor, "itemDescription": description}
         entry[VOCABULARY + "defaultLink"] = [
-            {"href": level.anchor, "title": f"{titles['pip']}: {level.title}", "type": "text/html",
-             "hreflang": list(LANGUAGES)}]
+            _link(level, "pip", level.anchor, "text/html", list(LANGUAGES), titles)]
         for link_type, (kinds, _section, _type) in LINK_TYPES.items():
             if level.kind in kinds:
-                entry[VOCABULARY + link_type] = _links(level, link_type, titles[link_type])
+                entry[VOCABULARY + link_type] = _links(level, link_type, titles)
         entries.append(entry)
     return {"linkset": entries}
 

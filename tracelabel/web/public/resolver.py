@@ -8,6 +8,7 @@ breaks the GS1 syntax, 404 for an unknown, forged or mistyped code.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote, urlsplit
@@ -154,13 +155,15 @@ def digital_link(rest: str) -> Response:
     return batch_response(key, serial, unit_code, levels)
 
 
-def _special_request(levels: list[linkset.Level], wanted: str) -> Response | None:
-    """A linkset, a linkType redirect or an unavailable representation; None for the page."""
+def _special_request(levels: list[linkset.Level], wanted: str,
+                     description: Callable[[], str]) -> Response | None:
+    """A linkset (described by the product's public name), a linkType redirect or an unavailable
+    representation; None for the page."""
     linkset_url = levels[0].anchor + "?linkType=linkset"
     if wanted == respond.JSON_LD:
         return respond.not_acceptable()
     if wanted == respond.LINKSET:
-        response = respond.json_response(linkset.linkset(levels), respond.LINKSET)
+        response = respond.linkset_response(linkset.linkset(levels, description()))
         return respond.resolver_headers(respond.cached(response, pages.digest(response.get_data(
             as_text=True)), respond.SHARED_CACHE), linkset_url)
     link_type = request.args.get("linkType")
@@ -210,10 +213,11 @@ def batch_response(key: trace.BatchKey, serial: int, unit_code: str | None,
     wanted = respond.wanted_format()
     if wanted == respond.JSON_LD:
         return passport_response(key, serial, levels)
-    special = _special_request(levels, wanted)
+    st, today = state(), trace.vietnam_today()
+    special = _special_request(levels, wanted, lambda: trace.public_trace(
+        db.session, key, today, st.facts)["product"]["name"])
     if special is not None:
         return special
-    st, today = state(), trace.vietnam_today()
     facts = trace.public_trace(db.session, key, today, st.facts)
     with scans.writer_turn(db.session):
         unit = _unit_facts(key, serial, unit_code)
@@ -239,10 +243,11 @@ def product_response(link: codes.DigitalLink, base: str) -> Response:
         return not_found(gettext("No product with GTIN %(gtin)s is registered here.", gtin=link.gtin))
     levels = [linkset.Level(codes.build_digital_link(base, link.gtin), "product")]
     wanted = respond.wanted_format()
-    special = _special_request(levels, wanted)
+    st, today = state(), trace.vietnam_today()
+    special = _special_request(levels, wanted, lambda: trace.public_product(
+        db.session, product_key, today, st.facts)["product"]["name"])
     if special is not None:
         return special
-    st, today = state(), trace.vietnam_today()
     facts = trace.public_product(db.session, product_key, today, st.facts)
     db.session.commit()
     asked = {"lot": link.lot, "serial": link.serial, "registered": False} if link.lot else None

@@ -23,6 +23,9 @@ SHARED_CACHE = "public, max-age=60"
 # so caches revalidate each time; a 304 still spares a slow network the body.
 REVALIDATE = "private, no-cache"
 VARY = "Accept, Accept-Language, Cookie"  # the language may come from the "lang" cookie
+# GS1's JSON-LD context for linksets (GS1-Conformant Resolver 1.2.0 artefacts): named in the Link
+# header of a linkset response, it turns the JSON into JSON-LD.
+LINKSET_CONTEXT = "https://ref.gs1.org/standards/resolver/linkset-context"
 
 
 def wanted_format() -> str:
@@ -39,9 +42,17 @@ def resolver_headers(response: Response, linkset_url: str | None = None) -> Resp
     response.headers["Access-Control-Allow-Origin"] = "*"
     response.headers["Access-Control-Expose-Headers"] = "Link, ETag, Location"
     response.vary.update(part.strip() for part in VARY.split(","))
-    if linkset_url:
-        response.headers["Link"] = (f'<{linkset_url}>; rel="linkset"; '
-                                    f'type="{LINKSET}"')
+    if linkset_url:  # first, before any other link (a linkset's JSON-LD context)
+        links = [f'<{linkset_url}>; rel="linkset"; type="{LINKSET}"', response.headers.get("Link")]
+        response.headers["Link"] = ", ".join(link for link in links if link)
+    return response
+
+
+def linkset_response(document: dict[str, object]) -> Response:
+    """A linkset, with the Link to GS1's JSON-LD context that makes it JSON-LD."""
+    response = json_response(document, LINKSET)
+    response.headers["Link"] = (f'<{LINKSET_CONTEXT}>; rel="http://www.w3.org/ns/json-ld#context"; '
+                                'type="application/ld+json"')
     return response
 
 
