@@ -46,7 +46,7 @@ def test_backup_restores_into_a_fresh_instance(tmp_path, monkeypatch):
     assert result.exit_code == 0, result.output
     assert (archive.stat().st_mode & 0o777) == 0o600
     with tarfile.open(archive) as contents:
-        assert {"tracelabel.db", "code_keys", "secret_key"} <= set(contents.getnames())
+        assert {"tracelabel.db", "code_keys", "secret_key", "nfc_key"} <= set(contents.getnames())
 
     target = sqlite_instance(tmp_path, monkeypatch, "target")
     assert target.config["CODE_KEYS"] != source.config["CODE_KEYS"]
@@ -58,6 +58,7 @@ def test_backup_restores_into_a_fresh_instance(tmp_path, monkeypatch):
     assert verify.exit_code == 0, verify.output
     assert counts(fresh) == counts(source)
     assert codes.parse_unit_code(printed_unit, codes.parse_code_keys(fresh.config["CODE_KEYS"]))
+    assert fresh.config["NFC_KEY"] == source.config["NFC_KEY"]  # registered tags' keys still open
 
 
 def test_restore_refuses_to_overwrite_data_and_bad_files(tmp_path, monkeypatch):

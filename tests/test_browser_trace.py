@@ -56,7 +56,10 @@ def test_recalled_unit_on_a_phone_in_vietnamese_with_a_language_switch(app, sess
         assert box["y"] < heading["y"]  # the recall comes before the product
         assert box["y"] + box["height"] <= PHONE["height"]  # and is on the first screen
         assert page.locator("html").get_attribute("lang") == "vi"
-        assert "Mã thật: nhãn số 2" in page.locator("#genuine").inner_text()
+        # The code is real, but a recalled batch's page must not read as reassurance.
+        withdrawn = page.locator("#withdrawn-code").inner_text()
+        assert "Mã này có đăng ký, nhưng lô hàng này đã bị thu hồi." in withdrawn
+        assert "Mã thật" not in withdrawn
         assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
 
         OUTPUT.mkdir(exist_ok=True)

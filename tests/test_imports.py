@@ -132,7 +132,7 @@ def test_cli_import_with_dry_run_then_for_real(runner, producer_setup, tmp_path,
     org = str(owner.user.organization_id)
     dry = runner.invoke(args=["import", "batches", str(path), "--org", org, "--dry-run"])
     assert dry.exit_code == 0, dry.output
-    assert "1 batches would be imported" in dry.output
+    assert "1 batch would be imported" in dry.output
     assert batch_count(session) == 0
     real = runner.invoke(args=["import", "batches", str(path), "--org", org])
     assert real.exit_code == 0, real.output

@@ -53,7 +53,8 @@ RULES: dict[str, str] = {
     # public pages and files
     "public.home": "public", "public.health": "public", "public.lookup": "public",
     "public.short_code": "public", "public.short_code_printed": "public",
-    "public.digital_link": "public", "public.resolver_description": "public",
+    "public.digital_link": "public", "public.nfc_tap": "public",
+    "public.resolver_description": "public",
     "public.resolver_description_alias": "public", "public.audit_checkpoints": "public",
     "media.image": "public", "static": "public",
     "api-docs.openapi_json": "public", "auth.login": "public", "auth.language": "public",
@@ -67,7 +68,8 @@ RULES: dict[str, str] = {
     "products.Item": "api-read", "areas.Item": "api-read", "facilities.Item": "api-read",
     "certificates.Item": "api-read", "batches.BatchItem": "api-read",
     "batches.EventCollection": "api-read", "batches.batch_passport": "api-read",
-    "batches.batch_readiness": "api-read", "inspection.trace": "api-read",
+    "batches.batch_readiness": "api-read", "nfc_tags.TagCollection": "api-read",
+    "inspection.trace": "api-read",
     "inspection.export_batch": "api-read", "inspection.area_batches": "api-read",
     "batches.labels": "api-owner", "batches.issue_units": "api-owner",
     "batches.publish": "api-owner", "photos.add": "api-owner", "photos.remove": "api-owner",
@@ -102,6 +104,7 @@ API_METHOD_CATEGORY = {  # a collection's POST, or an item's PATCH, is a change,
     ("products.Item", "PATCH"): "api-owner", ("areas.Item", "PATCH"): "api-owner",
     ("facilities.Item", "PATCH"): "api-owner", ("certificates.Item", "PATCH"): "api-owner",
     ("batches.BatchItem", "PATCH"): "api-owner", ("batches.EventCollection", "POST"): "api-owner",
+    ("nfc_tags.TagCollection", "POST"): "api-owner",
 }
 
 

@@ -52,7 +52,8 @@ def register_extensions(app: Flask) -> None:
     extensions.db.init_app(app)
     security.init_app(app)  # security headers, trusted proxies, rate limits
     extensions.babel.init_app(app, default_locale="vi", locale_selector=extensions.select_locale,
-                              default_translation_directories=translation_directories())
+                              default_translation_directories=translation_directories(),
+                              default_timezone=app.config["DISPLAY_TIMEZONE"])
     extensions.api.init_app(app, spec_kwargs={"security": [{"bearerAuth": []}]})
     extensions.api.spec.components.security_scheme("bearerAuth", {"type": "http", "scheme": "bearer"})
     auth.init_app(app)  # sign-in sessions (Flask-Login) and CSRF protection on every form

@@ -4,23 +4,29 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import os
 import sys
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Any
 
 import click
 from flask import Flask, current_app
 from flask.cli import AppGroup, with_appcontext
-from gunicorn.app.base import BaseApplication
 from sqlalchemy.orm import Session
 
 from tracelabel import codes, migrations
-from tracelabel.config import DEFAULTS, audit_signing_key_path
+from tracelabel.cli_demo import FACTORY_KEY, demo_command, seed_demo, serve
+from tracelabel.cli_support import (
+    OutputFile,
+    fail,
+    label_progress,
+    plural,
+    public_url,
+    say_which_url,
+    unit_of_work,
+    written_whole,
+)
+from tracelabel.config import audit_signing_key_path
 from tracelabel.extensions import Database
 from tracelabel.labels import TEMPLATES
-from tracelabel.links import batch_trace_url
 from tracelabel.models import ORGANIZATION_KINDS, ROLES
 from tracelabel.services import (
     accounts,
@@ -29,7 +35,6 @@ from tracelabel.services import (
     audit_proof,
     backups,
     batches,
-    demo,
     exports,
     imports,
     organizations,
@@ -37,7 +42,6 @@ from tracelabel.services import (
     readiness,
 )
 from tracelabel.services.actors import SYSTEM
-from tracelabel.services.errors import DomainError
 from tracelabel.services.labels import (
     FORMATS,
     SYMBOLOGIES,
@@ -48,31 +52,7 @@ from tracelabel.services.labels import (
 from tracelabel.services.search import BatchFilters
 from tracelabel.web.errors import translate
 
-
-def fail(message: str) -> None:
-    """Stop the command with a clear message and a non-zero exit."""
-    raise click.ClickException(message)
-
-
-def describe(error: DomainError) -> str:
-    """A domain error as one line per problem, fields named."""
-    lines = [translate(error.message, error.params)]
-    lines += [f"  {e.field}: {translate(e.message, e.params)}" for e in error.errors]
-    return "\n".join(lines)
-
-
-@contextmanager
-def unit_of_work() -> Iterator[Session]:
-    """A session committed once at the end, rolled back on any error."""
-    session = Database.session_factory_for(current_app)()
-    try:
-        yield session
-        session.commit()
-    except DomainError as error:
-        session.rollback()
-        fail(describe(error))
-    finally:
-        session.close()
+__all__ = ["COMMANDS", "FACTORY_KEY", "register"]  # FACTORY_KEY: kept importable from here
 
 
 @click.group("db", cls=AppGroup)
@@ -318,15 +298,19 @@ def import_batches(csv_file: Any, organization_id: int, dry_run: bool) -> None:
                                             organization_id=organization_id)
         except imports.ImportRejected as error:
             fail(translate(error.message, error.params))
+        except imports.UnknownOrganization as error:
+            fail(f"{translate(error.message, error.params)} `tracelabel orgs list` lists every "
+                 "organization with its id.")
         for error in report.errors:
             click.echo(f"line {error.line}, {error.field}: {translate(error.message, error.params)}",
                        err=True)
         if not report.ok or dry_run:
             session.rollback()
         if not report.ok:
-            fail(f"{len({e.line for e in report.errors})} rows have errors; nothing was imported.")
+            bad = len({e.line for e in report.errors})
+            fail(f"{plural(bad, 'row has', 'rows have')} errors; nothing was imported.")
     verb = "would be imported (dry run)" if dry_run else "imported"
-    click.echo(f"{report.rows_written} batches {verb}.")
+    click.echo(f"{plural(report.rows_written, 'batch', 'batches')} {verb}.")
 
 
 @click.command("labels")
@@ -337,7 +321,7 @@ def import_batches(csv_file: Any, organization_id: int, dry_run: bool) -> None:
               help="default: a4-3x8 for pdf; for zpl the smallest roll that holds the symbology")
 @click.option("--units", help="unit serials FROM-TO (issued first, e.g. through the API)")
 @click.option("--dpi", type=click.IntRange(72, 1200), help="PNG resolution; ZPL: 203 or 300")
-@click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True), required=True)
+@click.option("-o", "--output", type=OutputFile(), required=True)
 @with_appcontext
 def labels_command(batch_code: str, fmt: str, symbology: str, template: str | None, units: str | None,
                    dpi: int | None, output: str) -> None:
@@ -350,23 +334,16 @@ def labels_command(batch_code: str, fmt: str, symbology: str, template: str | No
             fail(f"No batch has the code {batch_code}.")
         total = len(parse_units(units, batch.units_issued) or []) or None
         written = _write_labels(session, batch.id, request, keys, output, total)
-    click.echo(f"Wrote {written} labels to {output}.")
+    click.echo(f"Wrote {plural(written, 'label', 'labels')} to {output}.")
 
 
 def _write_labels(session: Session, batch_id: int, request: LabelRequest, keys: codes.CodeKeys,
                   output: str, total: int | None) -> int:
-    partial = output + ".partial"
-    try:
-        with open(partial, "wb") as out, click.progressbar(length=total or 1, label="Labels",
-                                                          file=sys.stderr) as bar:
-            written = render_batch_labels(session, SYSTEM, batch_id, request,
-                                          public_url=current_app.config["PUBLIC_URL"],
-                                          code_keys=keys, out=out, progress=bar.update)
-        os.replace(partial, output)
-    finally:
-        if os.path.exists(partial):
-            os.remove(partial)
-    return written
+    base_url = public_url()
+    say_which_url(base_url)
+    with written_whole(output) as out, label_progress(total) as progress:
+        return render_batch_labels(session, SYSTEM, batch_id, request, public_url=base_url,
+                                   code_keys=keys, out=out, progress=progress)
 
 
 @click.command("readiness")
@@ -385,7 +362,7 @@ def readiness_command(batch_code: str, strict: bool) -> None:
     for gap in report.gaps:
         click.echo(f"  - {translate(gap.message, gap.params)}")
     click.echo("Ready: the trace shows every item." if report.ready
-               else f"{len(report.gaps)} gaps to fill before the trace is complete.")
+               else f"{plural(len(report.gaps), 'gap', 'gaps')} to fill before the trace is complete.")
     if strict and not report.ready:
         sys.exit(1)
 
@@ -401,27 +378,24 @@ def readiness_command(batch_code: str, strict: bool) -> None:
 @click.option("--area-code")
 @click.option("--from", "produced_from", type=click.DateTime(["%Y-%m-%d"]), help="produced on or after")
 @click.option("--to", "produced_to", type=click.DateTime(["%Y-%m-%d"]), help="produced on or before")
-@click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True), required=True)
+@click.option("-o", "--output", type=OutputFile(), required=True)
 @with_appcontext
 def export_command(fmt: str, output: str, **filters: Any) -> None:
     """Export origin chains as GS1 EPCIS 2.0 JSON-LD or the sortable CSV (UTF-8 with BOM)."""
     for key in ("produced_from", "produced_to"):
         filters[key] = filters[key].date() if filters[key] else None
     writer = exports.write_epcis if fmt == "epcis" else exports.write_csv
-    partial = output + ".partial"
-    try:
-        with unit_of_work() as session, open(partial, "wb") as out:
-            count = writer(exports.matching_batches(session, SYSTEM, BatchFilters(**filters)),
-                           current_app.config["PUBLIC_URL"], out)
-        os.replace(partial, output)
-    finally:
-        if os.path.exists(partial):
-            os.remove(partial)
-    click.echo(f"Wrote {count} {'events' if fmt == 'epcis' else 'rows'} to {output}.")
+    base_url = public_url()
+    say_which_url(base_url)
+    with unit_of_work() as session, written_whole(output) as out:
+        count = writer(exports.matching_batches(session, SYSTEM, BatchFilters(**filters)),
+                       base_url, out)
+    noun = ("event", "events") if fmt == "epcis" else ("row", "rows")
+    click.echo(f"Wrote {plural(count, *noun)} to {output}.")
 
 
 @click.command("backup")
-@click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True), required=True)
+@click.option("-o", "--output", type=OutputFile(), required=True)
 @with_appcontext
 def backup_command(output: str) -> None:
     """Back up the SQLite database (online, consistent) with the instance's keys."""
@@ -430,6 +404,8 @@ def backup_command(output: str) -> None:
                                     output)
     except backups.BackupError as error:
         fail(str(error))
+    except OSError as error:
+        fail(f"Cannot write {output}: {error.strerror or error}.")
     click.echo(f"Backed up {size:,} bytes of database and the instance keys to {output}.")
 
 
@@ -457,13 +433,17 @@ def _saved_checkpoints(path: str) -> Any:
     try:
         with open(path, encoding="utf-8") as handle:
             return json.load(handle)
-    except (OSError, UnicodeDecodeError, ValueError, RecursionError) as error:
+    except OSError as error:
+        raise click.BadParameter(f"cannot read {path}: {error.strerror or error}",
+                                 param_hint="--checkpoints") from None
+    except (UnicodeDecodeError, ValueError, RecursionError) as error:
         raise click.BadParameter(f"cannot read {path} as JSON ({type(error).__name__})",
                                  param_hint="--checkpoints") from None
 
 
 @audit_group.command("verify")
-@click.option("--checkpoints", "saved", type=click.Path(dir_okay=False), metavar="FILE",
+@click.option("--checkpoints", "saved", type=click.Path(exists=True, dir_okay=False, readable=True),
+              metavar="FILE",
               help="a copy of /.well-known/tracelabel/audit (or a JSON list of checkpoints) "
                    "saved elsewhere, to prove the chain against")
 def audit_verify(saved: str | None) -> None:
@@ -481,10 +461,11 @@ def audit_verify(saved: str | None) -> None:
             fail(f"Audit chain does not match the signed checkpoints: {report.problem}.")
         fail(f"Audit chain broken at entry {report.bad_seq}: {report.problem} "
              f"({report.entries_checked} entries checked before it).")
-    click.echo(f"Audit chain intact: {report.entries_checked} entries.")
+    click.echo(f"Audit chain intact: {plural(report.entries_checked, 'entry', 'entries')}.")
     checked = getattr(report, "checkpoints_checked", 0)
     source = f"the {saved} copy" if saved else "the database"
-    click.echo(f"It matches the {checked} signed checkpoints of {source}." if checked else
+    click.echo(f"It matches the {plural(checked, 'signed checkpoint', 'signed checkpoints')} "
+               f"of {source}." if checked else
                "No signed checkpoints yet: run `tracelabel audit checkpoint` (see docs/deploy.md).")
 
 
@@ -502,87 +483,6 @@ def audit_checkpoint() -> None:
         click.echo(f"Checkpoint signed: {line}.")
     else:
         click.echo(f"No new entries since the last checkpoint ({line}): nothing signed.")
-
-
-@click.command("seed-demo")
-@with_appcontext
-def seed_demo() -> None:
-    """Load the demo producers, products and batches (safe to run again)."""
-    with unit_of_work() as session:
-        logins = demo.seed(session, current_app.instance_path)
-    _print_demo(logins)
-
-
-def _print_demo(logins: demo.DemoLogins) -> None:
-    click.echo("Demo accounts:")
-    for email, password, role in logins.accounts:
-        click.echo(f"  {role:<9} {email}  password: {password}")
-    click.echo("Trace pages of the demo batches:")
-    with unit_of_work() as session:
-        for batch in demo.demo_batches(session):
-            recalled = " (đã thu hồi / recalled)" if batch.status == "recalled" else ""
-            url = batch_trace_url(current_app.config["PUBLIC_URL"], batch)
-            click.echo(f"  {batch.product.name}, lô {batch.lot}{recalled}: {url}")
-
-
-@click.command("serve")
-@with_appcontext
-@click.option("--host", default="127.0.0.1", show_default=True)
-@click.option("--port", default=5000, type=click.IntRange(1, 65535), show_default=True)
-@click.option("--workers", default=2, type=click.IntRange(1, 64), show_default=True)
-def serve(host: str, port: int, workers: int) -> None:
-    """Serve the app with gunicorn (the production server)."""
-    run_gunicorn(current_app._get_current_object(), host, port, workers)  # type: ignore[attr-defined]
-
-
-@click.command("demo")
-@with_appcontext
-@click.option("--host", default="127.0.0.1", show_default=True)
-@click.option("--port", default=5000, type=click.IntRange(1, 65535), show_default=True)
-@click.option("--workers", default=2, type=click.IntRange(1, 64), show_default=True)
-@click.option("--no-serve", is_flag=True, help="prepare the demo without starting the server")
-def demo_command(host: str, port: int, workers: int, no_serve: bool) -> None:
-    """Upgrade the database, load the demo data, print logins and trace URLs, then serve."""
-    if current_app.config["PUBLIC_URL"] == DEFAULT_PUBLIC_URL and not no_serve:
-        # Unconfigured: print (and serve) the codes at the address the demo listens on.
-        served_at = f"http://{host}:{port}"
-        os.environ["TRACELABEL_PUBLIC_URL"] = served_at  # the workers' own apps read it too
-        current_app.config["PUBLIC_URL"] = served_at
-    migrations.upgrade(Database.engine_for(current_app))
-    with unit_of_work() as session:
-        logins = demo.seed(session, current_app.instance_path)
-    _print_demo(logins)
-    if not no_serve:
-        click.echo(f"Serving on http://{host}:{port}/ (Ctrl+C to stop)")
-        run_gunicorn(current_app._get_current_object(), host, port, workers)  # type: ignore[attr-defined]
-
-
-FACTORY_KEY = "tracelabel.factory"
-DEFAULT_PUBLIC_URL = DEFAULTS["PUBLIC_URL"]
-
-
-def run_gunicorn(app: Flask, host: str, port: int, workers: int) -> None:
-    """Run the app under gunicorn with sync workers.
-
-    Each worker builds its own app with the factory: the command line keeps an app context open
-    for the command, and a worker serving that same app object would share one ``g`` (and one
-    database session) across every request instead of getting a fresh one per request.
-    """
-    factory = app.extensions[FACTORY_KEY]
-
-    class Server(BaseApplication):
-        def load_config(self) -> None:
-            self.cfg.set("bind", f"{host}:{port}")
-            self.cfg.set("workers", workers)
-            self.cfg.set("worker_class", "sync")
-            self.cfg.set("accesslog", "-")
-            self.cfg.set("timeout", 120)
-
-        def load(self) -> Flask:
-            return factory()
-
-    Database.engine_for(app).dispose()  # each worker opens its own connections after fork
-    Server().run()
 
 
 COMMANDS = (db_group, orgs_group, users_group, tokens_group, import_group, labels_command,

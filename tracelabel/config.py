@@ -7,12 +7,13 @@ import secrets
 from pathlib import Path
 from typing import Any
 
-from tracelabel import codes
+from tracelabel import codes, nfc
 
 ENV_PREFIX = "TRACELABEL_"
 SECRET_KEY_FILE = "secret_key"  # noqa: S105 - a file name, not a secret
 CODE_KEYS_FILE = "code_keys"
 AUDIT_SIGNING_KEY_FILE = "audit_signing_key"
+NFC_KEY_FILE = "nfc_key"
 
 # Settings that may come from the environment, and how to read them.
 ENV_SETTINGS: dict[str, type] = {
@@ -23,17 +24,20 @@ ENV_SETTINGS: dict[str, type] = {
     "REDIS_URL": str,
     "SCAN_SALT": str,
     "AUDIT_SIGNING_KEY": str,  # a path: the Ed25519 key that signs audit checkpoints
+    "NFC_KEY": str,  # Fernet keys (first current) sealing NFC tags' SDM keys at rest
     "SQLALCHEMY_ECHO": bool,
     "TRUSTED_PROXIES": int,
     "RATE_LIMITS_ENABLED": bool,
     "RATE_LIMIT_PUBLIC": str,
     "RATE_LIMIT_API": str,
     "RATE_LIMIT_LOGIN": str,
+    "DISPLAY_TIMEZONE": str,
 }
 
 DEFAULTS: dict[str, Any] = {
     "PUBLIC_URL": "http://127.0.0.1:5000",
     "REDIS_URL": None,
+    "DISPLAY_TIMEZONE": "Asia/Ho_Chi_Minh",  # the zone pages show stored (UTC) times in
     "SQLALCHEMY_ECHO": False,
     "API_TITLE": "tracelabel",
     "API_VERSION": "v1",
@@ -96,7 +100,7 @@ def read_or_create_secret(instance_path: str, filename: str, make: Any) -> str:
 
 
 def fill_generated_secrets(config: dict[str, Any], instance_path: str) -> None:
-    """Generate the secret key, code keys and scan salt into the instance folder when none is set."""
+    """Generate the secret key, code keys, scan salt and NFC key into the instance folder if unset."""
     if not config.get("SECRET_KEY"):
         config["SECRET_KEY"] = read_or_create_secret(
             instance_path, SECRET_KEY_FILE, lambda: secrets.token_urlsafe(48)
@@ -107,6 +111,10 @@ def fill_generated_secrets(config: dict[str, Any], instance_path: str) -> None:
         )
     if not config.get("SCAN_SALT"):
         config["SCAN_SALT"] = config["SECRET_KEY"]
+    if not config.get("NFC_KEY"):
+        config["NFC_KEY"] = read_or_create_secret(
+            instance_path, NFC_KEY_FILE, nfc.generate_storage_key
+        )
 
 
 def audit_signing_key_path(config: dict[str, Any], instance_path: str) -> tuple[Path, bool]:

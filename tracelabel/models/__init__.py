@@ -25,6 +25,7 @@ from tracelabel.models.enums import (
     VERIFICATION_STATUSES,
 )
 from tracelabel.models.media import ImageBlob, PhotoVariant, ProductPhoto
+from tracelabel.models.nfc import NfcTag
 from tracelabel.models.published import PublishedRecord
 
 __all__ = [
@@ -46,6 +47,7 @@ __all__ = [
     "Certificate",
     "Facility",
     "ImageBlob",
+    "NfcTag",
     "Organization",
     "PhotoVariant",
     "Product",

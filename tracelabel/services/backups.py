@@ -16,7 +16,7 @@ import tempfile
 from pathlib import Path
 
 DATABASE_MEMBER = "tracelabel.db"
-KEY_FILES = ("code_keys", "secret_key")
+KEY_FILES = ("code_keys", "secret_key", "nfc_key")  # the NFC key opens the tags' stored keys
 
 
 class BackupError(Exception):

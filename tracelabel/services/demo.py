@@ -21,6 +21,7 @@ from tracelabel.services.accounts import actor_for
 from tracelabel.services.actors import SYSTEM, Actor
 
 LOGINS_FILE = "demo_logins.json"
+SERVED_URL_FILE = "demo_public_url"
 DEMO_DOMAIN = "demo.tracelabel.vn"
 VN_TIME = dt.timezone(dt.timedelta(hours=7))
 
@@ -237,5 +238,24 @@ def _create_batch(session: Session, actor: Actor, producer: dict[str, Any], prod
 
 
 def demo_batches(session: Session) -> list[Batch]:
-    """Every batch past draft, oldest first: the ones whose trace pages the demo shows."""
-    return list(session.scalars(select(Batch).where(Batch.status != "draft").order_by(Batch.id)))
+    """The demo's own batches, oldest first (not those people made since): the ones whose trace
+    pages the demo shows."""
+    tax_codes = [producer["org"]["tax_code"] for producer in PRODUCERS]
+    lots = [lot for producer in PRODUCERS for lot in producer["lots"]]
+    return list(session.scalars(
+        select(Batch).join(Organization, Batch.organization_id == Organization.id)
+        .where(Organization.tax_code.in_(tax_codes), Batch.lot.in_(lots), Batch.status != "draft")
+        .order_by(Batch.id)))
+
+
+def save_served_url(instance_path: str, url: str) -> None:
+    """Remember the address the demo serves at, for the codes later commands print."""
+    (Path(instance_path) / SERVED_URL_FILE).write_text(url + "\n", encoding="utf-8")
+
+
+def served_url(instance_path: str) -> str | None:
+    """The address the demo last served at in this instance, or None."""
+    path = Path(instance_path) / SERVED_URL_FILE
+    if not path.exists():
+        return None
+    return path.read_text(encoding="utf-8").strip() or None

@@ -14,10 +14,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from tracelabel import codes
-from tracelabel.models import Certificate, Facility, Product, RawMaterialArea
+from tracelabel.models import Certificate, Facility, Organization, Product, RawMaterialArea
 from tracelabel.services import batches
 from tracelabel.services.actors import Actor, owning_organization
-from tracelabel.services.errors import DomainError
+from tracelabel.services.errors import DomainError, NotFound
 
 MAX_ROWS = 50_000
 LIST_SEPARATOR = "|"
@@ -74,6 +74,10 @@ class ImportRejected(Exception):
         super().__init__(message % params if params else message)
         self.message = message
         self.params = params
+
+
+class UnknownOrganization(NotFound):
+    """The import names an organization that does not exist."""
 
 
 def _text(data: bytes) -> str:
@@ -241,6 +245,8 @@ def import_batches(session: Session, actor: Actor, data: bytes, *, dry_run: bool
                    organization_id: int | None = None) -> ImportReport:
     """Create a draft batch per row; the edge commits only when ``report.ok`` and not a dry run."""
     owner = owning_organization(actor, organization_id)
+    if session.get(Organization, owner) is None:
+        raise UnknownOrganization("There is no organization %(id)s.", {"id": owner})
     header, rows = _reader(_text(data))
     columns = _columns(header)
     lookups = _Lookups.load(session, owner)

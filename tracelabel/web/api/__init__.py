@@ -7,13 +7,13 @@ from flask_smorest import Api, Blueprint
 
 from tracelabel.extensions import db
 from tracelabel.services.accounts import actor_for, token_refusal
-from tracelabel.web.api import accounts, batches, catalog, imports, inspection, photos
+from tracelabel.web.api import accounts, batches, catalog, imports, inspection, nfc, photos
 from tracelabel.web.errors import problem, translate
 from tracelabel.web.security import bearer_token, bearer_user
 
 BLUEPRINTS: tuple[Blueprint, ...] = (*catalog.BLUEPRINTS, batches.blueprint, photos.blueprint,
                                       imports.blueprint, inspection.blueprint,
-                                      *accounts.BLUEPRINTS)
+                                      *accounts.BLUEPRINTS, nfc.blueprint)
 
 
 def authenticate_request() -> object | None:

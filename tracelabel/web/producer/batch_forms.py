@@ -12,12 +12,13 @@ from wtforms import (
     FieldList,
     Form,
     FormField,
+    HiddenField,
     IntegerField,
     SelectField,
     StringField,
     TextAreaField,
 )
-from wtforms.validators import InputRequired, NumberRange, Optional
+from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
 from tracelabel.models import TRACE_STEPS
 from tracelabel.services.labels import label_options
@@ -54,7 +55,7 @@ class BatchDetailsForm(WorkspaceForm):
     """Step 1: the product, the lot and its dates and quantity."""
 
     product_id = SelectField(_l("Product"), coerce=int_or_none, validators=[InputRequired()])
-    lot = StringField(_l("Lot code"), validators=[InputRequired()])
+    lot = StringField(_l("Lot code"), validators=[InputRequired(), Length(max=40)])
     production_date = DateField(_l("Production date"), validators=[InputRequired()])
     expiry_date = DateField(_l("Expiry date"), validators=[Optional()])
     quantity = LocalDecimalField(_l("Quantity"), validators=[Optional(), NumberRange(min=0.001)])
@@ -73,6 +74,21 @@ class NewBatchForm(BatchDetailsForm):
     area_ids = MultiCheckboxField(_l("Raw-material areas"), coerce=int)
     facility_ids = MultiCheckboxField(_l("Facilities"), coerce=int)
     certificate_ids = MultiCheckboxField(_l("Certificates claimed"), coerce=int)
+    expiry_proposed = HiddenField()  # "1" once an expiry was proposed: a blank one is then meant
+
+    def values(self) -> dict[str, Any]:
+        """The batch's fields, without the page's own bookkeeping."""
+        values = super().values()
+        values.pop("expiry_proposed", None)
+        return values
+
+    def proposed_expiry(self, shelf_life_days: int | None) -> dt.date | None:
+        """Production date + shelf life, when the expiry was left blank and not yet proposed."""
+        if self.expiry_date.data or self.expiry_proposed.data or not shelf_life_days:
+            return None
+        if not self.production_date.data:
+            return None
+        return self.production_date.data + dt.timedelta(days=shelf_life_days)
 
 
 class InputLotForm(Form):

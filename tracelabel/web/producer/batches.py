@@ -58,14 +58,36 @@ def batches_list() -> str:
                            statuses=STATUS_LABELS)
 
 
-def _copy_of(source_id: int | None) -> dict[str, Any]:
+def _copy_of(source_id: int | None, products: list[Any]) -> dict[str, Any]:
+    today = dt.date.today()
     if not source_id:
-        return {"production_date": dt.date.today()}
+        only = products[0] if len(products) == 1 else None  # one product: nothing to choose
+        return {"production_date": today, **({"product_id": only.id, "expiry_date": _shelf_end(
+            today, only)} if only else {})}
     source = workspace.batch_with_chain(db.session, current_actor(), source_id)
-    return {"product_id": source.product_id, "production_date": dt.date.today(),
+    return {"product_id": source.product_id, "production_date": today,
+            "expiry_date": _shelf_end(today, source.product),
             "quantity": source.quantity, "unit": source.unit,
             "area_ids": [a.id for a in source.areas], "facility_ids": [f.id for f in source.facilities],
             "certificate_ids": [c.id for c in source.certificates]}
+
+
+def _shelf_end(produced: dt.date, product: Any) -> dt.date | None:
+    """The expiry a product's shelf life proposes for a batch produced that day."""
+    days = getattr(product, "shelf_life_days", None)
+    return produced + dt.timedelta(days=days) if days else None
+
+
+def _propose_expiry(form: Any, products: list[Any]) -> int | None:
+    """Fill a blank expiry from the chosen product's shelf life; its days, or None if none was."""
+    product = next((p for p in products if p.id == form.product_id.data), None)
+    days = product.shelf_life_days if product else None
+    proposal = form.proposed_expiry(days)
+    if proposal is None:
+        return None
+    form.expiry_date.data, form.expiry_date.raw_data = proposal, []
+    form.expiry_proposed.data = "1"
+    return days
 
 
 def _link_choices(form: Any, found: workspace.Registry) -> None:
@@ -80,11 +102,16 @@ def new_batch() -> Any:
     """Step 1 of a new batch; ``?copy=ID`` starts from an earlier batch (a new lot to fill in)."""
     actor = current_actor()
     copy_id = request.args.get("copy", type=int)
-    form = batch_forms.NewBatchForm(data=_copy_of(copy_id))
     found = workspace.registry(db.session, actor)
+    form = batch_forms.NewBatchForm(data=_copy_of(copy_id, found.products))
     form.product_id.choices = [("", "—")] + [(p.id, p.name) for p in found.products]
     _link_choices(form, found)
-    if form.validate_on_submit():
+    valid = form.validate_on_submit()
+    proposed_days = _propose_expiry(form, found.products) if valid else None
+    if proposed_days:  # shown for the producer to check (or clear) before the batch is created
+        return render_template("producer/batch_new.html", form=form, copy_id=copy_id,
+                               has_products=True, proposed_days=proposed_days)
+    if valid:
         try:
             batch = batches.create_batch(db.session, actor, form.values())
         except ValidationFailed as error:

@@ -17,9 +17,10 @@ from wtforms import (
     TextAreaField,
 )
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, InputRequired, NumberRange, Optional
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from tracelabel.services.catalog import TEXT_LIMITS
 from tracelabel.web.auth.forms import WorkspaceForm
 
 OCOP_GROUP_LABELS = {
@@ -34,6 +35,11 @@ SCHEME_LABELS = {
     "other": _l("Other"),
 }
 LEVEL_LABELS = {"": _l("—"), "province": _l("Province"), "national": _l("National")}
+
+
+def limit(name: str) -> Length:
+    """The length the catalog service accepts for a text field (rendered as ``maxlength``)."""
+    return Length(max=TEXT_LIMITS[name], message=_l("Use at most %(max)s characters."))
 
 
 def options(pairs: Iterable[tuple[Any, Any]]) -> list[SelectChoice]:
@@ -84,16 +90,17 @@ def record_values(form: WorkspaceForm) -> dict[str, Any]:
 class ProductForm(WorkspaceForm):
     """A product and what its trace page shows."""
 
-    name = StringField(_l("Name (Vietnamese)"), validators=[DataRequired()])
-    name_en = StringField(_l("Name in English"))
-    brand = StringField(_l("Brand / trademark"))
+    name = StringField(_l("Name (Vietnamese)"), validators=[DataRequired(), limit("name")])
+    name_en = StringField(_l("Name in English"), validators=[limit("name_en")])
+    brand = StringField(_l("Brand / trademark"), validators=[limit("brand")])
     ocop_group = SelectField(_l("OCOP product group"), choices=options(OCOP_GROUP_LABELS.items()))
-    unit = StringField(_l("Unit / pack size"))
+    unit = StringField(_l("Unit / pack size"), validators=[limit("unit")])
     gtin = StringField(_l("GTIN (barcode number)"))
-    description = TextAreaField(_l("Description"))
+    description = TextAreaField(_l("Description"), validators=[limit("description")])
     standards = TextAreaField(_l("Declared standards (one per line)"))
-    warnings = TextAreaField(_l("Warnings"))
-    storage_instructions = TextAreaField(_l("Storage and usage instructions"))
+    warnings = TextAreaField(_l("Warnings"), validators=[limit("warnings")])
+    storage_instructions = TextAreaField(_l("Storage and usage instructions"),
+                                         validators=[limit("storage_instructions")])
     shelf_life_days = IntegerField(_l("Shelf life (days)"), validators=[Optional(), NumberRange(min=1)])
 
     def values(self) -> dict[str, Any]:
@@ -113,17 +120,17 @@ class ProductForm(WorkspaceForm):
 class AreaForm(WorkspaceForm):
     """A raw-material area with its official code."""
 
-    name = StringField(_l("Name"), validators=[DataRequired()])
-    code = StringField(_l("Official area code (e.g. VN-DTOR-0017)"))
+    name = StringField(_l("Name"), validators=[DataRequired(), limit("name")])
+    code = StringField(_l("Official area code (e.g. VN-DTOR-0017)"), validators=[limit("code")])
     code_status = SelectField(_l("Code status"), choices=options(AREA_STATUS_LABELS.items()))
     code_status_since = DateField(_l("Status since"), validators=[Optional()])
-    material = StringField(_l("Material / crop"), validators=[DataRequired()])
-    province = StringField(_l("Province"), validators=[DataRequired()])
-    commune = StringField(_l("Commune"))
+    material = StringField(_l("Material / crop"), validators=[DataRequired(), limit("material")])
+    province = StringField(_l("Province"), validators=[DataRequired(), limit("province")])
+    commune = StringField(_l("Commune"), validators=[limit("commune")])
     latitude = LocalDecimalField(_l("Latitude"), validators=[Optional(), NumberRange(-90, 90)])
     longitude = LocalDecimalField(_l("Longitude"), validators=[Optional(), NumberRange(-180, 180)])
     area_ha = LocalDecimalField(_l("Area (hectares)"), validators=[Optional(), NumberRange(min=0.01)])
-    standard = StringField(_l("Farming standard (e.g. VietGAP)"))
+    standard = StringField(_l("Farming standard (e.g. VietGAP)"), validators=[limit("standard")])
 
     def values(self) -> dict[str, Any]:
         """The area's fields as the catalog service takes them."""
@@ -133,10 +140,11 @@ class AreaForm(WorkspaceForm):
 class FacilityForm(WorkspaceForm):
     """A processing or packing establishment."""
 
-    name = StringField(_l("Name"), validators=[DataRequired()])
-    address = StringField(_l("Address"), validators=[DataRequired()])
-    province = StringField(_l("Province"))
-    food_safety_cert_no = StringField(_l("Food-safety certificate number"))
+    name = StringField(_l("Name"), validators=[DataRequired(), limit("name")])
+    address = StringField(_l("Address"), validators=[DataRequired(), limit("address")])
+    province = StringField(_l("Province"), validators=[limit("province")])
+    food_safety_cert_no = StringField(_l("Food-safety certificate number"),
+                                      validators=[limit("food_safety_cert_no")])
 
     def values(self) -> dict[str, Any]:
         """The facility's fields as the catalog service takes them."""
@@ -148,8 +156,8 @@ class CertificateForm(WorkspaceForm):
 
     scheme = SelectField(_l("Scheme"), choices=options(SCHEME_LABELS.items()))
     subject = SelectField(_l("Covers"), choices=[])
-    number = StringField(_l("Certificate number"), validators=[DataRequired()])
-    issuer = StringField(_l("Issued by"), validators=[DataRequired()])
+    number = StringField(_l("Certificate number"), validators=[DataRequired(), limit("number")])
+    issuer = StringField(_l("Issued by"), validators=[DataRequired(), limit("issuer")])
     issuing_level = SelectField(_l("Issuing level"), choices=options(LEVEL_LABELS.items()))
     stars = SelectField(_l("OCOP stars"), choices=options([("", "—"), ("3", "3"), ("4", "4"), ("5", "5")]),
                         coerce=int_or_none)

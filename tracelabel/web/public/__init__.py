@@ -9,7 +9,7 @@ from sqlalchemy import text
 
 from tracelabel import codes
 from tracelabel.extensions import db
-from tracelabel.web.public import audit, lookup, pages, resolver, vocab
+from tracelabel.web.public import audit, lookup, nfc, pages, resolver, vocab
 
 blueprint = Blueprint("public", __name__)
 RESOLVER_METHODS = ["GET", "HEAD", "OPTIONS"]
@@ -41,6 +41,7 @@ def _register(rule: str, endpoint: str, view: Any, methods: list[str]) -> None:
 _register("/t/<code>", "short_code", resolver.short_code, RESOLVER_METHODS)
 _register("/T/<code>", "short_code_printed", resolver.short_code, RESOLVER_METHODS)
 _register("/01/<path:rest>", "digital_link", resolver.digital_link, RESOLVER_METHODS)
+_register(nfc.PATH, "nfc_tap", nfc.tap, RESOLVER_METHODS)
 blueprint.add_url_rule("/lookup", "lookup", lookup.lookup)
 blueprint.add_url_rule("/.well-known/gs1resolver", "resolver_description", lookup.resolver_description)
 blueprint.add_url_rule("/.well-known/gs1Resolver", "resolver_description_alias",
@@ -48,4 +49,5 @@ blueprint.add_url_rule("/.well-known/gs1Resolver", "resolver_description_alias",
 blueprint.add_url_rule(audit.PATH, "audit_checkpoints", audit.checkpoints)
 blueprint.add_app_template_filter(vocab.day, "day")
 blueprint.add_app_template_filter(vocab.moment, "moment")
+blueprint.add_app_template_filter(vocab.amount, "amount")
 blueprint.add_app_template_filter(codes.readable_code, "readable")

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from urllib.parse import urlencode, urlsplit
 
-from flask import Response, current_app, redirect, request
+from flask import Response, current_app, redirect, render_template, request
 from flask_babel import gettext
 
 from tracelabel import codes
 from tracelabel.extensions import db
-from tracelabel.services import trace
+from tracelabel.services import lot_lookup, trace
 from tracelabel.web.public import linkset, respond
 from tracelabel.web.public.resolver import code_error_message, digital_link_error, not_found, state
 
@@ -64,13 +64,32 @@ def lookup() -> Response:
         if error.part in ("url", "path", "gtin", "lot", "serial", "cpv", "query") and "/" in text:
             return digital_link_error(error, text)
         status, title, detail = code_error_message(error)
-        return respond.code_error(status, title, detail, text)
+        return lot_matches(text) or respond.code_error(status, title, _none_with_lot(detail, text),
+                                                       text)
     if path is None:
-        return not_found(code=text)
+        return lot_matches(text) or not_found(code=text)
     if request.args.get("lang") in linkset.LANGUAGES:
         path += ("&" if "?" in path else "?") + urlencode({"lang": request.args["lang"]})
     response = redirect(request.script_root + path, 303)
     return respond.resolver_headers(response)
+
+
+def lot_matches(text: str) -> Response | None:
+    """The public batches whose lot is the typed text (a lot printed on a package), if any."""
+    if "/" in text:
+        return None
+    found = lot_lookup.published_lots(db.session, text)
+    if not found:
+        return None
+    response = Response(render_template("public/lots.html", lot=text, batches=found))
+    response.headers["Cache-Control"] = "no-store"
+    return respond.resolver_headers(response)
+
+
+def _none_with_lot(detail: str, text: str) -> str:
+    if "/" in text:
+        return detail
+    return detail + " " + gettext("No published batch has the lot number %(lot)s either.", lot=text)
 
 
 def resolver_description() -> Response:

@@ -1,10 +1,11 @@
-"""The words of the public pages for the domain's closed vocabularies, and date formatting."""
+"""The words of the public pages for the domain's closed vocabularies, and date and number formatting."""
 
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal, InvalidOperation
 
-from flask_babel import format_date
+from flask_babel import format_date, format_decimal, get_locale
 from flask_babel import lazy_gettext as _l
 
 # Decision 148/QĐ-TTg (2023) groups; "textile" is the older group of Decision 1048/2019.
@@ -62,9 +63,27 @@ ORGANIZATION_KINDS = {
 ISSUING_LEVELS = {"province": _l("provincial level"), "national": _l("national level")}
 
 
+# Vietnamese pages write dates as the workspace does (29/11/2026); English pages keep an English
+# form with the month in words (29 Nov 2026), which no reader can take for 11/29.
+DATE_PATTERNS = {"vi": "dd/MM/yyyy", "en": "d MMM yyyy"}
+
+
 def day(iso: str | None) -> str:
     """An ISO date (YYYY-MM-DD) written for the reader's language."""
-    return "" if not iso else format_date(dt.date.fromisoformat(iso), "medium")
+    if not iso:
+        return ""
+    pattern = DATE_PATTERNS.get(str(get_locale() or "vi"), DATE_PATTERNS["vi"])
+    return format_date(dt.date.fromisoformat(iso), pattern)
+
+
+def amount(value: str | int | Decimal | None) -> str:
+    """A quantity with the reader's separators: 1.200 in Vietnamese, 1,200 in English."""
+    if value is None or value == "":
+        return ""
+    try:
+        return format_decimal(Decimal(str(value)))
+    except InvalidOperation:
+        return str(value)
 
 
 def moment(iso: str | None) -> str:
