@@ -112,6 +112,19 @@ def app(tmp_path, monkeypatch, postgres_url) -> Iterator[Flask]:
 
 
 @pytest.fixture
+def limited_app(app: Flask, tmp_path, monkeypatch) -> Iterator[Flask]:
+    """The test app's database with small rate limits on, seen from behind one trusted proxy."""
+    monkeypatch.setenv("TRACELABEL_INSTANCE_PATH", str(tmp_path / "limited"))
+    limited = create_app({"TESTING": True, "DATABASE_URL": app.config["DATABASE_URL"],
+                          "PUBLIC_URL": PUBLIC_URL, "CODE_KEYS": codes.generate_code_key("A"),
+                          "RATE_LIMITS_ENABLED": True, "RATE_LIMIT_PUBLIC": "5/minute",
+                          "RATE_LIMIT_API": "3/minute", "RATE_LIMIT_LOGIN": "2/minute",
+                          "TRUSTED_PROXIES": 1})
+    yield limited
+    Database.engine_for(limited).dispose()
+
+
+@pytest.fixture
 def client(app: Flask) -> FlaskClient:
     """A test client of the app."""
     return app.test_client()

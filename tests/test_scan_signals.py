@@ -16,7 +16,7 @@ from tests.factories import PASSWORD
 from tests.test_public_fixtures import build_world, unit_code
 from tests.test_security import redis_available
 from tests.workspace_client import Pages
-from tracelabel import codes, create_app
+from tracelabel import create_app
 from tracelabel.db import utcnow
 from tracelabel.extensions import Database
 from tracelabel.models import ApiToken, Scan, ScanCounter
@@ -120,19 +120,6 @@ def test_head_requests_are_answered_but_not_scans(app, client, session, world):
     assert scan_state(session, world.batch.id, scans.BATCH_SERIAL) == (0, None)
     assert client.get(f"/t/{code}", headers={"Accept": "application/json"}
                       ).get_json()["unit"]["scan_count"] == 1
-
-
-@pytest.fixture
-def limited_app(app, tmp_path, monkeypatch):
-    """The test app's database with small rate limits, seen from behind one trusted proxy."""
-    monkeypatch.setenv("TRACELABEL_INSTANCE_PATH", str(tmp_path / "limited"))
-    limited = create_app({"TESTING": True, "DATABASE_URL": app.config["DATABASE_URL"],
-                          "PUBLIC_URL": PUBLIC_URL, "CODE_KEYS": codes.generate_code_key("A"),
-                          "RATE_LIMITS_ENABLED": True, "RATE_LIMIT_PUBLIC": "5/minute",
-                          "RATE_LIMIT_API": "3/minute", "RATE_LIMIT_LOGIN": "2/minute",
-                          "TRUSTED_PROXIES": 1})
-    yield limited
-    Database.engine_for(limited).dispose()
 
 
 def made_up_token(n: int) -> dict[str, str]:

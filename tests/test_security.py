@@ -8,22 +8,9 @@ import uuid
 import pytest
 
 from tests.conftest import PUBLIC_URL
-from tracelabel import codes, create_app
+from tracelabel import create_app
 from tracelabel.extensions import Database
 from tracelabel.web.security import CONTENT_SECURITY_POLICY
-
-
-@pytest.fixture
-def limited_app(app, tmp_path, monkeypatch):
-    """The test app's database with rate limits on and small."""
-    monkeypatch.setenv("TRACELABEL_INSTANCE_PATH", str(tmp_path / "limited"))
-    limited = create_app({"TESTING": True, "DATABASE_URL": app.config["DATABASE_URL"],
-                       "PUBLIC_URL": PUBLIC_URL, "CODE_KEYS": codes.generate_code_key("A"),
-                       "RATE_LIMITS_ENABLED": True, "RATE_LIMIT_PUBLIC": "5/minute",
-                       "RATE_LIMIT_API": "3/minute", "RATE_LIMIT_LOGIN": "2/minute",
-                       "TRUSTED_PROXIES": 1})
-    yield limited
-    Database.engine_for(limited).dispose()
 
 
 @pytest.mark.parametrize("path", ["/", "/healthz", "/api/v1/openapi.json", "/api/v1/products",

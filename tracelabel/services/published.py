@@ -44,13 +44,15 @@ from tracelabel.services.audit import record_change
 PUBLIC_IDENTIFIER_KINDS = ("enterprise", "cooperative")
 
 
-def _text(value: Any) -> str | None:
+def public_text(value: Any) -> str | None:
+    """A value as a public document writes it: decimals without trailing zeros, None kept."""
     if isinstance(value, Decimal):
         return f"{value.normalize():f}"  # 1200.000 -> "1200"
     return None if value is None else str(value)
 
 
-def _iso(value: dt.date | None) -> str | None:
+def iso(value: dt.date | dt.datetime | None) -> str | None:
+    """A date or time in ISO 8601, None kept."""
     return None if value is None else value.isoformat()
 
 
@@ -79,7 +81,7 @@ def area_facts(area: RawMaterialArea) -> dict[str, Any]:
     """An area as a trace names it (its code's status is official, so not frozen)."""
     return {"name": area.name, "code": area.code, "material": area.material,
             "province": area.province, "commune": area.commune, "standard": area.standard,
-            "area_ha": _text(area.area_ha)}
+            "area_ha": public_text(area.area_ha)}
 
 
 def facility_facts(facility: Facility) -> dict[str, Any]:
@@ -92,8 +94,8 @@ def certificate_facts(certificate: Certificate, covers: str | None) -> dict[str,
     """A certificate as the producer claims it (its verification is official, so not frozen)."""
     return {"scheme": certificate.scheme, "number": certificate.number,
             "issuer": certificate.issuer, "issuing_level": certificate.issuing_level,
-            "stars": certificate.stars, "valid_from": _iso(certificate.valid_from),
-            "valid_until": _iso(certificate.valid_until),
+            "stars": certificate.stars, "valid_from": iso(certificate.valid_from),
+            "valid_until": iso(certificate.valid_until),
             "covers": {"type": certificate.subject_type, "name": covers}}
 
 

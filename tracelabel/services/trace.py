@@ -19,7 +19,6 @@ import threading
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
-from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import select, text
@@ -36,6 +35,7 @@ from tracelabel.models import (
     TraceEvent,
 )
 from tracelabel.services import photos, published
+from tracelabel.services.published import iso, public_text
 
 VIETNAM = dt.timezone(dt.timedelta(hours=7))
 PUBLIC_STATUSES = ("published", "suspended", "recalled")
@@ -144,10 +144,6 @@ def public_product(session: Session, key: ProductKey, today: dt.date,
                               lambda: _build_product(session, key.product_id, today))
 
 
-def _iso(value: dt.date | dt.datetime | None) -> str | None:
-    return None if value is None else value.isoformat()
-
-
 def _day(moment: dt.datetime | None) -> str | None:
     return None if moment is None else moment.astimezone(VIETNAM).date().isoformat()
 
@@ -198,7 +194,7 @@ def _official_status(area: RawMaterialArea | None) -> dict[str, Any]:
     """An area code's status as it stands today, and who stated it (the producer or an inspector)."""
     if area is None:
         return {"code_status": None, "code_status_since": None, "code_status_source": None}
-    return {"code_status": area.code_status, "code_status_since": _iso(area.code_status_since),
+    return {"code_status": area.code_status, "code_status_since": iso(area.code_status_since),
             "code_status_source": area.code_status_source}
 
 
@@ -223,15 +219,9 @@ def _inputs(session: Session, batch_id: int) -> list[dict[str, Any]]:
         .where(BatchInput.batch_id == batch_id).order_by(BatchInput.id)).all()
     # A draft input batch is not public: neither its code nor its lot appears.
     return [{"lot": lot or (source_lot if status in PUBLIC_STATUSES else None),
-             "supplier": supplier, "quantity": _text(quantity), "unit": unit,
+             "supplier": supplier, "quantity": public_text(quantity), "unit": unit,
              "code": code if status in PUBLIC_STATUSES else None}
             for lot, supplier, quantity, unit, source_lot, code, status in rows]
-
-
-def _text(value: Any) -> str | None:
-    if isinstance(value, Decimal):
-        return f"{value.normalize():f}"  # 1200.000 -> "1200"
-    return None if value is None else str(value)
 
 
 def _public(facts: dict[str, Any]) -> dict[str, Any]:
@@ -261,17 +251,17 @@ def batch_facts(session: Session, batch_id: int, today: dt.date) -> dict[str, An
         "product": {**_public(facts["product"]), "ocop": _ocop_rating(certificates),
                     "photo": _photo(session, batch.product_id)},
         "producer": _public(facts["producer"]),
-        "batch": {"lot": batch.lot, "production_date": _iso(batch.production_date),
-                  "expiry_date": _iso(batch.expiry_date),
+        "batch": {"lot": batch.lot, "production_date": iso(batch.production_date),
+                  "expiry_date": iso(batch.expiry_date),
                   "expired": batch.expiry_date is not None and batch.expiry_date < today,
-                  "quantity": _text(batch.quantity), "unit": batch.unit},
+                  "quantity": public_text(batch.quantity), "unit": batch.unit},
         "origin": {"areas": [areas[str(i)] for i in facts["area_ids"]],
                    "facilities": [facts["facilities"][str(i)] for i in facts["facility_ids"]],
                    "inputs": _inputs(session, batch_id),
                    "events": _events(session, batch_id, areas, facts["facilities"])},
         "certificates": certificates, "rejected_claims": rejected,
         "published_on": _day(batch.published_at), "later_changes": changes,
-        "as_of": _iso(today),
+        "as_of": iso(today),
     }
 
 
@@ -298,4 +288,4 @@ def _build_product(session: Session, product_id: int, today: dt.date) -> dict[st
             "product": {**published.product_facts(product), "ocop": _ocop_rating(certificates),
                         "photo": _photo(session, product_id)},
             "producer": published.producer_facts(organization),
-            "certificates": certificates, "rejected_claims": rejected, "as_of": _iso(today)}
+            "certificates": certificates, "rejected_claims": rejected, "as_of": iso(today)}
