@@ -5,6 +5,7 @@ from tracelabel.models.audit import AuditCheckpoint, AuditEntry, AuditHead
 from tracelabel.models.batches import (
     Batch,
     BatchInput,
+    LabelRun,
     Scan,
     ScanCounter,
     TraceEvent,
@@ -47,6 +48,7 @@ __all__ = [
     "Certificate",
     "Facility",
     "ImageBlob",
+    "LabelRun",
     "NfcTag",
     "Organization",
     "PhotoVariant",

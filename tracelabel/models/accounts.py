@@ -23,6 +23,11 @@ class Organization(Base):
     tax_code: Mapped[str | None] = mapped_column(String(20), unique=True)
     province: Mapped[str | None] = mapped_column(String(100))
     commune: Mapped[str | None] = mapped_column(String(100))
+    # Official codes of the units on the map in force since 1 July 2025 (General Statistics Office):
+    # two digits for a province, five for a commune. The names above are shown as the package spells
+    # them once the codes are set.
+    province_code: Mapped[str | None] = mapped_column(String(2), index=True)
+    commune_code: Mapped[str | None] = mapped_column(String(5))
     address: Mapped[str | None] = mapped_column(String(300))
     phone: Mapped[str | None] = mapped_column(String(40))
     email: Mapped[str | None] = mapped_column(String(200))
@@ -69,6 +74,8 @@ class User(Base):
     display_name: Mapped[str | None] = mapped_column(String(200))
     password_hash: Mapped[str] = mapped_column(String(255))
     role: Mapped[str] = mapped_column(String(20))
+    # An inspector's or programme official's province (official code); None means the whole country.
+    scope_province_code: Mapped[str | None] = mapped_column(String(2))
     organization_id: Mapped[int | None] = mapped_column(
         ForeignKey("organizations.id", ondelete="RESTRICT"), index=True
     )

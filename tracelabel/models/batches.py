@@ -229,3 +229,28 @@ class ScanCounter(Base):
     count: Mapped[int] = mapped_column(Integer, default=0)
     first_scan_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_scan_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class LabelRun(Base):
+    """One printing of a batch's labels (a sheet, a roll, a ZPL job or a single symbol file).
+
+    A batch with a run is *labelled*: the province's coverage counts products whose published
+    batches have at least one.
+    """
+
+    __tablename__ = "label_runs"
+    __table_args__ = (
+        CheckConstraint("label_count >= 1", name="label_count"),
+        Index("ix_label_runs_batch_created", "batch_id", "created_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    batch_id: Mapped[int] = mapped_column(ForeignKey("batches.id", ondelete="CASCADE"))
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    output_format: Mapped[str] = mapped_column(String(10))
+    symbology: Mapped[str] = mapped_column(String(20))
+    template: Mapped[str | None] = mapped_column(String(40))
+    first_serial: Mapped[int | None] = mapped_column(Integer)
+    last_serial: Mapped[int | None] = mapped_column(Integer)
+    label_count: Mapped[int] = mapped_column(Integer)

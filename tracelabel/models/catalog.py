@@ -59,6 +59,12 @@ class Product(Base):
     shelf_life_days: Mapped[int | None] = mapped_column(
         CheckConstraint("shelf_life_days > 0", name="shelf_life_days")
     )
+    # Where to buy: [{name, address, commune_code, hours}] and [{url, platform}], live (not frozen
+    # at publication: shops open and close).
+    points_of_sale: Mapped[list[dict]] = mapped_column(JSON, default=list, server_default="[]")
+    online_listings: Mapped[list[dict]] = mapped_column(JSON, default=list, server_default="[]")
+    # Name, English name and brand folded (lower case, no diacritics, đ → d) for the directory search.
+    search_text: Mapped[str | None] = mapped_column(String(700))
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
@@ -98,6 +104,8 @@ class RawMaterialArea(Base):
     material: Mapped[str] = mapped_column(String(200))
     province: Mapped[str] = mapped_column(String(100))
     commune: Mapped[str | None] = mapped_column(String(100))
+    province_code: Mapped[str | None] = mapped_column(String(2), index=True)
+    commune_code: Mapped[str | None] = mapped_column(String(5))
     latitude: Mapped[Decimal | None] = mapped_column(Numeric(9, 6))
     longitude: Mapped[Decimal | None] = mapped_column(Numeric(9, 6))
     area_ha: Mapped[Decimal | None] = mapped_column(Numeric(12, 2))
@@ -119,6 +127,8 @@ class Facility(Base):
     name: Mapped[str] = mapped_column(String(200))
     address: Mapped[str] = mapped_column(String(300))
     province: Mapped[str | None] = mapped_column(String(100))
+    province_code: Mapped[str | None] = mapped_column(String(2), index=True)
+    commune_code: Mapped[str | None] = mapped_column(String(5))
     food_safety_cert_no: Mapped[str | None] = mapped_column(String(100))
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
 

@@ -3,7 +3,8 @@
 from sqlalchemy import CheckConstraint
 
 ORGANIZATION_KINDS = ("enterprise", "cooperative", "household")
-ROLES = ("producer", "inspector", "admin")
+# "programme": a provincial OCOP office (or the national one), reading coverage of its scope.
+ROLES = ("producer", "inspector", "admin", "programme")
 # Decision 148/QĐ-TTg (2023) groups; "textile" kept for products rated before 2023.
 OCOP_GROUPS = ("food", "beverage", "herbal", "handicraft", "ornamental", "tourism", "textile")
 AREA_CODE_STATUSES = ("active", "suspended", "revoked")
