@@ -229,7 +229,8 @@ def test_admin_page_edits_an_organization_and_its_prefixes(app, session, make, o
     saved = pages.submit(url, {**base, "gs1_prefixes": "8936045\r\n8936050"})
     assert saved.status_code == 302, saved.get_data(as_text=True)
     assert prefixes(session, organization_id) == ["8936045", "8936050"]
-    assert session.get(Organization, organization_id).commune == "Tân Cương"
+    saved_organization = session.get(Organization, organization_id)
+    assert (saved_organization.commune, saved_organization.commune_code) == ("Xã Tân Cương", "05503")
     make.product(owner, gtin=OURS, name="Chè Thái Nguyên")
     refused = pages.submit(url, {**base, "gs1_prefixes": "8936050"})
     assert refused.status_code == 422

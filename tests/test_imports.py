@@ -96,6 +96,25 @@ def test_one_bad_row_imports_nothing_and_names_the_line(client, producer_setup, 
     assert session.scalar(select(func.count()).select_from(AuditEntry)) == audits
 
 
+@pytest.mark.parametrize(("language", "bad_lines", "title"), [
+    ("en", 1, "1 row has errors; nothing was imported."),
+    ("en", 2, "2 rows have errors; nothing was imported."),
+    ("vi", 1, "1 dòng có lỗi; chưa nhập dòng nào."),
+    ("vi", 2, "2 dòng có lỗi; chưa nhập dòng nào."),
+])
+def test_the_refusal_counts_bad_rows_in_the_callers_language(client, producer_setup, language,
+                                                             bad_lines, title):
+    owner, *_ = producer_setup
+    rows = ["Miến dong Bình Liêu;L-1;01/11/2026", "Miến dong Bình Liêu;L-2;not a date",
+            "Miến dong Bình Liêu;L-3;31/02/2026"][:1 + bad_lines]
+    form = {"file": (io.BytesIO(("sản phẩm;số lô;ngày sản xuất\n" + "\n".join(rows)).encode()),
+                     "lô.csv")}
+    response = client.post("/api/v1/imports", data=form, content_type="multipart/form-data",
+                           headers={**owner.headers, "Accept-Language": language})
+    assert response.status_code == 422
+    assert response.get_json()["title"] == title
+
+
 @pytest.mark.parametrize(("data", "message"), [
     ("sản phẩm;số lô;ngày sản xuất\n".encode("utf-16"), "UTF-8"),
     (b"", "Tệp trống"),

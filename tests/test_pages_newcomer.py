@@ -186,6 +186,25 @@ def test_an_unknown_lot_says_so_plainly(client):
     assert "No published batch has the lot number CR2609B either." in text_of(response)
 
 
+@pytest.mark.parametrize("typed", ["Md-2612-01", "MD-2612-01", "md-2612-01", "mD-2612-01",
+                                   " md-2612-01 "])
+def test_a_lot_written_in_mixed_case_is_found_however_it_is_typed(client, session, make, typed):
+    world = build_world(session, make, lot="Md-2612-01")
+    response = client.get("/lookup", query_string={"code": typed})
+    assert response.status_code == 200
+    assert f'href="/t/{world.batch.code}"' in response.get_data(as_text=True)
+    assert "Md-2612-01" in text_of(response)
+
+
+def test_a_lot_with_vietnamese_letters_is_found_in_either_case(client, make):
+    owner = make.producer()  # no GTIN: the lot is free text, diacritics and all
+    batch = make.batch(owner, make.product(owner, name="Miến dong Bình Liêu"), publish=True,
+                       lot="Lô-Đông-01")
+    response = client.get("/lookup", query_string={"code": "LÔ-ĐÔNG-01"})
+    assert response.status_code == 200
+    assert f'href="/t/{batch.code}"' in response.get_data(as_text=True)
+
+
 # 13. What a unit code can and cannot do.
 
 def test_the_unit_label_form_says_what_is_true(app, make, producer):

@@ -8,14 +8,9 @@ from typing import Any
 from flask import Flask
 from werkzeug.routing import IntegerConverter
 
-from tracelabel import config as settings
-from tracelabel import extensions
-from tracelabel.cli import register as register_cli
-from tracelabel.web import admin, auth, errors, inspector, producer, security
-from tracelabel.web.api import BLUEPRINTS as API_BLUEPRINTS
-from tracelabel.web.api import register_api
-from tracelabel.web.media import blueprint as media
-from tracelabel.web.public import blueprint as public
+# The service's parts (settings, extensions, web pages, API, commands) are imported by the
+# functions below when an app is built, not with the package: `tracelabel --help` and the
+# commands start without loading what they do not use (see tracelabel/console.py).
 
 # Message catalogs per area (tracelabel/translations/<area>/<lang>/LC_MESSAGES/messages.po).
 TRANSLATION_AREAS = ("core", "public", "workspace", "inspector")
@@ -23,6 +18,8 @@ TRANSLATION_AREAS = ("core", "public", "workspace", "inspector")
 
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     """Build the app: settings, database, blueprints, error pages and commands."""
+    from tracelabel import config as settings
+
     app = Flask(__name__, instance_path=settings.instance_path_from_env(),
                 instance_relative_config=True)
     app.extensions["tracelabel.factory"] = create_app  # gunicorn workers build their own app
@@ -36,6 +33,8 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 
 def configure(app: Flask, test_config: dict[str, Any] | None) -> None:
     """Defaults, then instance/config.py, then TRACELABEL_* variables, then the test's own."""
+    from tracelabel import config as settings
+
     os.makedirs(app.instance_path, exist_ok=True)
     app.config.from_mapping(settings.DEFAULTS)
     app.config.from_pyfile("config.py", silent=True)
@@ -49,6 +48,9 @@ def configure(app: Flask, test_config: dict[str, Any] | None) -> None:
 
 def register_extensions(app: Flask) -> None:
     """Bind the database and the API document to this app."""
+    from tracelabel import extensions
+    from tracelabel.web import auth, security
+
     extensions.db.init_app(app)
     security.init_app(app)  # security headers, trusted proxies, rate limits
     extensions.babel.init_app(app, default_locale="vi", locale_selector=extensions.select_locale,
@@ -76,6 +78,13 @@ class DatabaseIdConverter(IntegerConverter):
 
 def register_blueprints(app: Flask) -> None:
     """The public pages and the JSON API."""
+    from tracelabel import extensions
+    from tracelabel.web import admin, auth, inspector, producer, programme
+    from tracelabel.web.api import BLUEPRINTS as API_BLUEPRINTS
+    from tracelabel.web.api import register_api
+    from tracelabel.web.media import blueprint as media
+    from tracelabel.web.public import blueprint as public
+
     app.url_map.converters["int"] = DatabaseIdConverter
     app.register_blueprint(public)
     app.register_blueprint(media)
@@ -86,13 +95,18 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(producer.blueprint)
     app.register_blueprint(admin.blueprint)
     app.register_blueprint(inspector.blueprint)
+    app.register_blueprint(programme.blueprint)
 
 
 def register_errorhandlers(app: Flask) -> None:
     """One error path: problem+json under /api/, a page elsewhere."""
+    from tracelabel.web import errors
+
     errors.register(app)
 
 
 def register_commands(app: Flask) -> None:
     """The ``tracelabel`` command groups, also reachable as ``flask --app tracelabel``."""
+    from tracelabel.cli import register as register_cli
+
     register_cli(app)

@@ -37,7 +37,16 @@ class Commune:
 
 
 class UnitNotFound(LookupError):
-    """No unit, or more than one, answers to what was given; the message says which."""
+    """No unit, or more than one, answers to what was given; the message says which.
+
+    ``message`` is an English msgid with ``%(name)s`` params (translated at the edge, like the
+    services' errors); ``str()`` gives it filled in, in English.
+    """
+
+    def __init__(self, message: str, **params: str) -> None:
+        super().__init__(message % params)
+        self.message = message
+        self.params = params
 
 
 def _key(text: str) -> str:
@@ -124,13 +133,14 @@ def find_province(text: str) -> Province:
     if re.fullmatch(r"[0-9]{1,2}", value):
         province = _provinces().get(f"{int(value):02d}")
         if province is None:
-            raise UnitNotFound(f"no province has the code {value}")
+            raise UnitNotFound("No province has the code %(code)s.", code=value)
         return province
     key = _without_prefix(_key(value), PROVINCE_PREFIXES)
     exact, folded = _province_names()
     codes = exact.get(key) or folded.get(fold(key), [])
     if len(codes) != 1:
-        raise UnitNotFound(f"no province is called “{value}” on the map in force since 1 July 2025")
+        raise UnitNotFound("No province is called “%(name)s” on the map in force since 1 July 2025.",
+                           name=value)
     return _provinces()[codes[0]]
 
 
@@ -144,7 +154,7 @@ def find_commune(text: str, province_code: str | None = None) -> Commune:
     if re.fullmatch(r"[0-9]{1,5}", value):
         commune = _communes().get(f"{int(value):05d}")
         if commune is None:
-            raise UnitNotFound(f"no commune has the code {value}")
+            raise UnitNotFound("No commune has the code %(code)s.", code=value)
         candidates = [commune]
     else:
         key = _key(value)
@@ -154,14 +164,18 @@ def find_commune(text: str, province_code: str | None = None) -> Commune:
             codes = folded.get(fold(key)) or folded.get(fold(_without_prefix(key, COMMUNE_PREFIXES)), [])
         candidates = [_communes()[code] for code in dict.fromkeys(codes)]
         if not candidates:
-            raise UnitNotFound(f"no commune is called “{value}” on the map in force since 1 July 2025")
+            raise UnitNotFound("No commune is called “%(name)s” on the map in force since 1 July 2025.",
+                               name=value)
     if province_code is not None:
         inside = [commune for commune in candidates if commune.province_code == province_code]
         if not inside:
             province = province_by_code(province_code)
             where = province.name if province else province_code
-            raise UnitNotFound(f"“{value}” is not a commune of {where}")
+            shown = candidates[0].name if len(candidates) == 1 else value
+            raise UnitNotFound("%(commune)s is not a commune of %(province)s.", commune=shown,
+                               province=where)
         candidates = inside
     if len(candidates) > 1:
-        raise UnitNotFound(f"several communes are called “{value}”: give the province or the code")
+        raise UnitNotFound("Several communes are called “%(name)s”: give the province or the code.",
+                           name=value)
     return candidates[0]

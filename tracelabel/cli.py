@@ -13,7 +13,8 @@ from flask.cli import AppGroup, with_appcontext
 from sqlalchemy.orm import Session
 
 from tracelabel import codes, migrations
-from tracelabel.cli_demo import FACTORY_KEY, demo_command, seed_demo, serve
+from tracelabel.cli_demo import FACTORY_KEY, demo_command, seed_demo, serve, worker_command
+from tracelabel.cli_places import places_group, unsettled_summary
 from tracelabel.cli_support import (
     OutputFile,
     fail,
@@ -41,7 +42,7 @@ from tracelabel.services import (
     published,
     readiness,
 )
-from tracelabel.services.actors import SYSTEM
+from tracelabel.services.actors import OFFICIAL_ROLES, SYSTEM, scope_label
 from tracelabel.services.labels import (
     FORMATS,
     SYMBOLOGIES,
@@ -71,6 +72,11 @@ def db_upgrade(revision: str) -> None:
             frozen = published.backfill(session, SYSTEM)
         if frozen:
             click.echo(f"Froze the published record of {frozen} batches published before records existed.")
+    if (migrations.current_revision(Database.engine_for(current_app)) or "") >= "0010":
+        with unit_of_work() as session:
+            summary = unsettled_summary(session)
+        if summary:
+            click.echo(summary)
 
 
 @db_group.command("downgrade")
@@ -178,15 +184,29 @@ def _read_password(from_stdin: bool) -> str:
 @click.option("--role", type=click.Choice(ROLES), required=True)
 @click.option("--org", "organization_id", type=int, help="organization id (producers)")
 @click.option("--name", "display_name")
+@click.option("--scope", help='inspectors and programme officials: a province ("Quảng Ninh", 22) '
+              'or national (inspectors: national by default)')
 @click.option("--password-stdin", is_flag=True, help="read the password from standard input")
 def users_create(email: str, role: str, organization_id: int | None, display_name: str | None,
-                 password_stdin: bool) -> None:
+                 scope: str | None, password_stdin: bool) -> None:
     """Create an account (the password is prompted for, or read from stdin)."""
     password = _read_password(password_stdin)
     with unit_of_work() as session:
         user = accounts.create_user(session, SYSTEM, email=email, password=password, role=role,
-                                    organization_id=organization_id, display_name=display_name)
-    click.echo(f"Created {user.role} account {user.email} (id {user.id}).")
+                                    organization_id=organization_id, display_name=display_name,
+                                    scope=scope)
+    where = f", scope {scope_label(user.scope_province_code)}" if user.role in OFFICIAL_ROLES else ""
+    click.echo(f"Created {user.role} account {user.email} (id {user.id}{where}).")
+
+
+@users_group.command("scope")
+@click.argument("email")
+@click.argument("scope")
+def users_scope(email: str, scope: str) -> None:
+    """Limit an inspector or programme official to a province (name or code), or national."""
+    with unit_of_work() as session:
+        user = accounts.set_scope(session, SYSTEM, accounts.find_user(session, email).id, scope)
+    click.echo(f"{user.email} now sees {scope_label(user.scope_province_code)}.")
 
 
 @users_group.command("deactivate")
@@ -487,7 +507,7 @@ def audit_checkpoint() -> None:
 
 COMMANDS = (db_group, orgs_group, users_group, tokens_group, import_group, labels_command,
             readiness_command, export_command, backup_command, restore_command, audit_group,
-            seed_demo, serve, demo_command)
+            seed_demo, serve, demo_command, places_group, worker_command)
 
 
 def register(app: Flask) -> None:

@@ -5,6 +5,8 @@ from __future__ import annotations
 import errno
 import os
 import socket
+import subprocess
+import sys
 
 import click
 from alembic.script import ScriptDirectory
@@ -109,8 +111,33 @@ def demo_command(host: str, port: int, workers: int, no_serve: bool) -> None:
     _print_demo(logins)
     if not no_serve:
         click.echo(f"Codes carry {public_url()} (set TRACELABEL_PUBLIC_URL to change it).")
-        click.echo(f"Serving on http://{host}:{port}/ (Ctrl+C to stop)")
-        run_gunicorn(current_app._get_current_object(), host, port, workers)  # type: ignore[attr-defined]
+        click.echo(f"Serving on http://{host}:{port}/ (Ctrl+C to stop), with a job worker")
+        helper = start_worker_process(current_app.instance_path)
+        try:
+            run_gunicorn(current_app._get_current_object(), host, port, workers)  # type: ignore[attr-defined]
+        finally:
+            helper.terminate()
+            helper.wait(30)
+
+
+@click.command("worker")
+@with_appcontext
+@click.option("--workers", default=2, type=click.IntRange(1, 64), show_default=True,
+              help="jobs run at once by this worker")
+def worker_command(workers: int) -> None:
+    """Run a job worker: large label runs and imports (Ctrl+C stops it once its jobs are done;
+    a job it was running when killed is taken over by the next worker)."""
+    from tracelabel import worker  # the queue library loads for this command only
+
+    where = "Redis" if worker.queue_url(current_app.config) else "SQLite in the instance folder"
+    click.echo(f"Job worker ({workers} at once), queue on {where}; Ctrl+C to stop.")
+    worker.run_worker(current_app._get_current_object(), workers)  # type: ignore[attr-defined]
+
+
+def start_worker_process(instance_path: str) -> subprocess.Popen[bytes]:
+    """``tracelabel worker`` beside the demo's server, on the same instance."""
+    return subprocess.Popen([sys.executable, "-m", "tracelabel.console", "worker", "--workers", "1"],
+                            env={**os.environ, "TRACELABEL_INSTANCE_PATH": instance_path})
 
 
 def _serve_codes_at(served_at: str) -> None:

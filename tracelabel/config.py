@@ -22,6 +22,9 @@ ENV_SETTINGS: dict[str, type] = {
     "SECRET_KEY": str,
     "CODE_KEYS": str,
     "REDIS_URL": str,
+    "QUEUE_URL": str,  # the job queue's Redis, when not REDIS_URL's (unset: SQLite in the instance)
+    "QUEUE_NAME": str,
+    "JOB_RESULT_HOURS": int,
     "SCAN_SALT": str,
     "AUDIT_SIGNING_KEY": str,  # a path: the Ed25519 key that signs audit checkpoints
     "NFC_KEY": str,  # Fernet keys (first current) sealing NFC tags' SDM keys at rest

@@ -13,7 +13,9 @@ from tracelabel.models.batches import (
     batch_certificates,
     batch_facilities,
 )
+from tracelabel.models.capture import EventPhoto, EventPhotoVariant, IdempotencyKey
 from tracelabel.models.catalog import Certificate, Facility, Product, RawMaterialArea
+from tracelabel.models.coverage import OrganizationScanWeek, ProductScanDay, ScanRollup
 from tracelabel.models.enums import (
     AREA_CODE_STATUSES,
     BATCH_STATUSES,
@@ -25,6 +27,7 @@ from tracelabel.models.enums import (
     TRACE_STEPS,
     VERIFICATION_STATUSES,
 )
+from tracelabel.models.jobs import JOB_KINDS, JOB_STATES, Job
 from tracelabel.models.media import ImageBlob, PhotoVariant, ProductPhoto
 from tracelabel.models.nfc import NfcTag
 from tracelabel.models.published import PublishedRecord
@@ -34,6 +37,8 @@ __all__ = [
     "BATCH_STATUSES",
     "CERTIFICATE_SCHEMES",
     "CERTIFICATE_SUBJECTS",
+    "JOB_KINDS",
+    "JOB_STATES",
     "OCOP_GROUPS",
     "ORGANIZATION_KINDS",
     "ROLES",
@@ -46,18 +51,25 @@ __all__ = [
     "Batch",
     "BatchInput",
     "Certificate",
+    "EventPhoto",
+    "EventPhotoVariant",
     "Facility",
+    "IdempotencyKey",
     "ImageBlob",
+    "Job",
     "LabelRun",
     "NfcTag",
     "Organization",
+    "OrganizationScanWeek",
     "PhotoVariant",
     "Product",
     "ProductPhoto",
+    "ProductScanDay",
     "PublishedRecord",
     "RawMaterialArea",
     "Scan",
     "ScanCounter",
+    "ScanRollup",
     "TraceEvent",
     "User",
     "batch_areas",

@@ -24,6 +24,7 @@ from sqlalchemy.orm import Mapped, WriteOnlyMapped, mapped_column, relationship
 
 from tracelabel.db import Base, UTCDateTime, utcnow
 from tracelabel.models.accounts import Organization, User
+from tracelabel.models.capture import EventPhoto
 from tracelabel.models.catalog import Certificate, Facility, Product, RawMaterialArea
 from tracelabel.models.enums import BATCH_STATUSES, TRACE_STEPS, one_of
 
@@ -182,13 +183,23 @@ class TraceEvent(Base):
         ForeignKey("trace_events.id", ondelete="RESTRICT"), unique=True
     )
     recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    # Three times: ``occurred_at`` when it happened (the trace and EPCIS use it), ``recorded_at`` when
+    # the person recorded it (on a phone offline, maybe hours before sending), ``received_at`` when
+    # it reached the server.
     recorded_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    received_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Where the phone was, when the person agreed to share it: for inspectors, never public.
+    latitude: Mapped[Decimal | None] = mapped_column(Numeric(9, 6))
+    longitude: Mapped[Decimal | None] = mapped_column(Numeric(9, 6))
+    position_accuracy_m: Mapped[int | None] = mapped_column(Integer)
 
     batch: Mapped[Batch] = relationship(back_populates="events")
     area: Mapped[RawMaterialArea | None] = relationship()
     facility: Mapped[Facility | None] = relationship()
     supersedes: Mapped[TraceEvent | None] = relationship(remote_side=[id])
     recorded_by: Mapped[User | None] = relationship()
+    photos: Mapped[list[EventPhoto]] = relationship(
+        cascade="all, delete-orphan", passive_deletes=True, order_by="EventPhoto.id", lazy="selectin")
 
     @property
     def occurred_local(self) -> dt.datetime:

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session, contains_eager, joinedload
 
 from tracelabel.db import utcnow
 from tracelabel.models import ROLES, ApiToken, Organization, User
-from tracelabel.services.actors import Actor
+from tracelabel.services.actors import Actor, resolve_scope
 from tracelabel.services.audit import record_change, snapshot
 from tracelabel.services.errors import Conflict, FieldError, Forbidden, NotFound, ValidationFailed
 from tracelabel.services.fields import clean_text, require_one_of
@@ -39,7 +39,8 @@ ONE_TIME_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnpqrstuvwxyz23456789"
 
 def actor_for(user: User) -> Actor:
     """The actor a signed-in user acts as."""
-    return Actor(user.id, user.role, user.organization_id, f"{user.email} ({user.role})")
+    return Actor(user.id, user.role, user.organization_id, f"{user.email} ({user.role})",
+                 user.scope_province_code)
 
 
 def hash_password(password: str) -> str:
@@ -54,8 +55,11 @@ def _check_password_rules(password: str | None, errors: list[FieldError]) -> Non
 
 
 def create_user(session: Session, actor: Actor, *, email: str, password: str, role: str,
-                organization_id: int | None = None, display_name: str | None = None) -> User:
-    """Create an account; producers belong to an organization, inspectors and admins to none."""
+                organization_id: int | None = None, display_name: str | None = None,
+                scope: str | None = None) -> User:
+    """Create an account; producers belong to an organization, inspectors and admins to none.
+    Inspectors and programme officials have a ``scope``: a province (name or code) or national
+    (the default for inspectors; a programme account must name one or the other)."""
     _require_admin(actor)
     errors: list[FieldError] = []
     email = (email or "").strip().lower()
@@ -72,10 +76,14 @@ def create_user(session: Session, actor: Actor, *, email: str, password: str, ro
     if organization_id is not None and session.get(Organization, organization_id) is None:
         errors.append(FieldError("organization_id", "Organization %(id)s was not found.",
                                  {"id": organization_id}))
+    if role == "programme" and not (scope or "").strip():
+        errors.append(FieldError("scope", "Name the province of a programme account, or national."))
+    scope_code = resolve_scope(scope, role, errors)
     if errors:
         raise ValidationFailed(errors)
     user = User(email=email, password_hash=hash_password(password), role=role,
-                organization_id=organization_id, display_name=display_name)
+                organization_id=organization_id, display_name=display_name,
+                scope_province_code=scope_code)
     session.add(user)
     session.flush()
     record_change(session, actor, "user.create", "user", user.id, None, snapshot(user))
@@ -236,6 +244,23 @@ def change_password(session: Session, actor: Actor, *, current_password: str,
     session.flush()
     record_change(session, actor, "user.change_password", "user", user.id, None,
                   {"password_changed": True})
+    return user
+
+
+def set_scope(session: Session, actor: Actor, user_id: int, scope: str | None) -> User:
+    """Limit an inspector or programme official to one province, or make it national."""
+    _require_admin(actor)
+    user = _account(session, user_id)
+    errors: list[FieldError] = []
+    if user.role not in ("inspector", "programme"):
+        errors.append(FieldError("scope", "Only inspectors and programme officials have a scope."))
+    code = resolve_scope(scope, user.role, errors)
+    if errors:
+        raise ValidationFailed(errors)
+    before = snapshot(user)
+    user.scope_province_code = code
+    session.flush()
+    record_change(session, actor, "user.scope", "user", user.id, before, snapshot(user))
     return user
 
 

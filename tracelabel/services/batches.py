@@ -61,6 +61,33 @@ def find_batch_by_code(session: Session, code: str) -> Batch | None:
     return session.scalar(select(Batch).where(Batch.code == canonical))
 
 
+class BatchReads:
+    """The reads that check a batch's values, one query each; an import answers them from
+    records it loaded once per file (``services.batch_bulk``)."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def lot_taken(self, product_id: int, lot: str, batch_id: int | None) -> bool:
+        """Whether another batch of the product has this lot."""
+        taken = select(Batch.id).where(Batch.product_id == product_id, Batch.lot == lot)
+        if batch_id is not None:
+            taken = taken.where(Batch.id != batch_id)
+        return self.session.scalar(taken) is not None
+
+    def records(self, model: type, ids: list[int]) -> list[Any]:
+        """The records of ``model`` with these ids (of any organization)."""
+        return list(self.session.scalars(select(model).where(model.id.in_(set(ids))))) if ids else []
+
+    def batch_by_code(self, code: str) -> Batch | None:
+        """The batch with this short code, or None."""
+        return find_batch_by_code(self.session, code)
+
+    def batch_by_id(self, batch_id: int) -> Batch | None:
+        """The batch with this id, or None."""
+        return self.session.get(Batch, batch_id)
+
+
 def _new_code(session: Session) -> str:
     while True:
         code = codes.new_batch_code()
@@ -68,7 +95,7 @@ def _new_code(session: Session) -> str:
             return code
 
 
-def _check_lot(session: Session, product: Product, lot: str | None, errors: list[FieldError],
+def _check_lot(reads: BatchReads, product: Product, lot: str | None, errors: list[FieldError],
                batch_id: int | None = None) -> None:
     if not lot:
         return
@@ -78,17 +105,14 @@ def _check_lot(session: Session, product: Product, lot: str | None, errors: list
         except codes.CodeError as error:
             errors.append(FieldError("lot", error.message))
             return
-    taken = select(Batch.id).where(Batch.product_id == product.id, Batch.lot == lot)
-    if batch_id is not None:
-        taken = taken.where(Batch.id != batch_id)
-    if session.scalar(taken):
+    if reads.lot_taken(product.id, lot, batch_id):
         errors.append(FieldError("lot", "This product already has a batch with lot %(lot)s.",
                                  {"lot": lot}))
 
 
-def _owned_links(session: Session, model: type, ids: list[int], organization_id: int,
+def _owned_links(reads: BatchReads, model: type, ids: list[int], organization_id: int,
                  field: str, errors: list[FieldError]) -> list[Any]:
-    found = session.scalars(select(model).where(model.id.in_(set(ids)))).all() if ids else []
+    found = reads.records(model, ids)
     owned = {record.id: record for record in found if record.organization_id == organization_id}
     missing = [str(i) for i in ids if i not in owned]
     if missing:
@@ -97,17 +121,17 @@ def _owned_links(session: Session, model: type, ids: list[int], organization_id:
     return [owned[i] for i in dict.fromkeys(ids) if i in owned]
 
 
-def _input_batch(session: Session, actor: Actor, item: dict[str, Any], position: int,
+def _input_batch(reads: BatchReads, actor: Actor, item: dict[str, Any], position: int,
                  errors: list[FieldError]) -> Batch | None:
     field = f"input_lots.{position}"
     if item.get("code"):
-        batch = find_batch_by_code(session, item["code"])
+        batch = reads.batch_by_code(item["code"])
         if batch is None or (batch.status == "draft" and batch.organization_id != actor.organization_id):
             errors.append(FieldError(f"{field}.code", "No batch has the code %(code)s.",
                                      {"code": item["code"]}))
         return batch
     if item.get("batch_id"):
-        batch = session.get(Batch, item["batch_id"])
+        batch = reads.batch_by_id(item["batch_id"])
         if batch is None or not (actor.reads_everything or batch.organization_id == actor.organization_id):
             errors.append(FieldError(f"{field}.batch_id", "Batch %(id)s was not found.",
                                      {"id": item["batch_id"]}))
@@ -116,11 +140,11 @@ def _input_batch(session: Session, actor: Actor, item: dict[str, Any], position:
     return None
 
 
-def _build_inputs(session: Session, actor: Actor, items: list[dict[str, Any]],
+def _build_inputs(reads: BatchReads, actor: Actor, items: list[dict[str, Any]],
                   errors: list[FieldError]) -> list[BatchInput]:
     inputs = []
     for position, item in enumerate(items):
-        source = _input_batch(session, actor, item, position, errors)
+        source = _input_batch(reads, actor, item, position, errors)
         lot = clean_text(item.get("lot"), f"input_lots.{position}.lot", errors, max_length=40)
         if source is None and not lot and not any(e.field.startswith(f"input_lots.{position}")
                                                   for e in errors):
@@ -138,10 +162,12 @@ def _build_inputs(session: Session, actor: Actor, items: list[dict[str, Any]],
 
 
 def _apply_fields(session: Session, actor: Actor, batch: Batch, product: Product,
-                  values: dict[str, Any], errors: list[FieldError]) -> None:
+                  values: dict[str, Any], errors: list[FieldError],
+                  reads: BatchReads | None = None) -> None:
+    reads = reads or BatchReads(session)
     if "lot" in values:
         values["lot"] = clean_text(values["lot"], "lot", errors, required=True, max_length=40)
-        _check_lot(session, product, values["lot"], errors, batch.id)
+        _check_lot(reads, product, values["lot"], errors, batch.id)
     if "production_date" in values and values["production_date"] is None:
         errors.append(FieldError("production_date", "This field is required."))
     require_date_order(values.get("production_date", batch.production_date),
@@ -157,10 +183,10 @@ def _apply_fields(session: Session, actor: Actor, batch: Batch, product: Product
             setattr(batch, key, values[key])
     for key, (attribute, model) in LINKS.items():
         if key in values:
-            setattr(batch, attribute, _owned_links(session, model, values[key] or [],
+            setattr(batch, attribute, _owned_links(reads, model, values[key] or [],
                                                    batch.organization_id, key, errors))
     if "input_lots" in values:
-        batch.inputs = _build_inputs(session, actor, values["input_lots"] or [], errors)
+        batch.inputs = _build_inputs(reads, actor, values["input_lots"] or [], errors)
 
 
 def create_batch(session: Session, actor: Actor, values: dict[str, Any],

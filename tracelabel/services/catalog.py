@@ -8,7 +8,7 @@ from typing import Any, TypeVar
 from sqlalchemy import exists, select
 from sqlalchemy.orm import Session
 
-from tracelabel import codes
+from tracelabel import codes, textfold
 from tracelabel.models import (
     AREA_CODE_STATUSES,
     CERTIFICATE_SCHEMES,
@@ -22,6 +22,7 @@ from tracelabel.models import (
     RawMaterialArea,
 )
 from tracelabel.models.enums import ISSUING_LEVELS
+from tracelabel.services import where_to_buy
 from tracelabel.services.actors import (
     Actor,
     get_visible,
@@ -34,6 +35,7 @@ from tracelabel.services.errors import Conflict, FieldError, Forbidden, Validati
 from tracelabel.services.fields import clean_text, require_date_order, require_one_of
 from tracelabel.services.organizations import check_gtin_owner
 from tracelabel.services.pages import Page, paginate
+from tracelabel.services.places import clean_place, province_filter
 
 RecordT = TypeVar("RecordT", Product, RawMaterialArea, Facility, Certificate)
 
@@ -45,7 +47,7 @@ TEXT_LIMITS: dict[str, int] = {
 }
 REQUIRED = {
     Product: ("name", "ocop_group"),
-    RawMaterialArea: ("name", "material", "province"),
+    RawMaterialArea: ("name", "material"),  # and a province: see services/places.py
     Facility: ("name", "address"),
     Certificate: ("scheme", "number", "issuer", "valid_from", "valid_until", "subject_type"),
 }
@@ -148,9 +150,14 @@ def _validated(session: Session, actor: Actor, model: type, organization_id: int
                 errors.append(FieldError(key, "This field is required."))
     if model is Product:
         _check_product(session, values, errors, current)
+        where_to_buy.check(session, organization_id, values, errors)
         check_gtin_owner(session, organization_id, values, current, errors)
     elif model is RawMaterialArea:
         _check_area(values, errors)
+    if model in (RawMaterialArea, Facility):
+        values.update(clean_place(values, errors, current=current,
+                                  province_required=model is RawMaterialArea,
+                                  commune_column=model is RawMaterialArea))
     elif model is Certificate:
         _check_certificate(session, actor, organization_id, values, errors)
     if errors:
@@ -171,6 +178,8 @@ def create_record(session: Session, actor: Actor, model: type[RecordT], values: 
         raise ValidationFailed.one("organization_id", "Organization %(id)s was not found.", id=owner)
     values = _validated(session, actor, model, owner, values)
     record = model(organization_id=owner, **values)
+    if isinstance(record, Product):
+        record.search_text = product_search_text(record)
     session.add(record)
     session.flush()
     entity = ENTITY_NAMES[model]
@@ -196,6 +205,8 @@ def update_record(session: Session, actor: Actor, model: type[RecordT], record_i
     before = snapshot(record)
     for key, value in values.items():
         setattr(record, key, value)
+    if isinstance(record, Product):
+        record.search_text = product_search_text(record)
     if model is Certificate and record.verification_status != "unverified":
         record.verification_status, record.verified_at, record.verified_by_id = "unverified", None, None
     session.flush()
@@ -222,6 +233,13 @@ def _keep_official_status(area: RawMaterialArea, changes: dict[str, Any]) -> Non
                         "changed. Register a new area instead.")
 
 
+def product_search_text(product: Product) -> str:
+    """What the public directory searches: name, English name and brand, folded (no diacritics)."""
+    text = " ".join(textfold.fold(part) for part in (product.name, product.name_en, product.brand)
+                    if part)
+    return text[:700]
+
+
 def get_record(session: Session, actor: Actor, model: type[RecordT], record_id: int) -> RecordT:
     """A record the actor may see, or NotFound."""
     return get_visible(session, model, record_id, actor, ENTITY_NAMES[model].capitalize())
@@ -232,7 +250,9 @@ def list_records(session: Session, actor: Actor, model: type[RecordT], *, page: 
     """Records the actor may see, newest first, filtered by exact column values."""
     statement = visible(select(model), model, actor)
     for key, value in filters.items():
-        if value is not None:
+        if key == "province" and value is not None:
+            statement = statement.where(province_filter(model, value))
+        elif value is not None:
             statement = statement.where(getattr(model, key) == value)
     return paginate(session, statement.order_by(model.id.desc()), page, per_page)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from sqlalchemy import select
@@ -18,6 +19,7 @@ from tracelabel.services.errors import Conflict, FieldError, NotFound, Validatio
 from tracelabel.services.fields import clean_text, require_one_of
 
 FUTURE_TOLERANCE = dt.timedelta(hours=1)
+MAX_ACCURACY_M = 100_000
 
 
 def _place_errors(session: Session, organization_id: int, values: dict[str, Any],
@@ -43,13 +45,66 @@ def _validated_event(session: Session, organization_id: int, values: dict[str, A
     place = clean_text(values.get("place"), "place", errors, max_length=300)
     note = clean_text(values.get("note"), "note", errors, max_length=5000)
     _place_errors(session, organization_id, values, errors)
+    recorded_at = _recorded_at(values.get("recorded_at"), errors)
+    position = _position(values, errors)
     if errors:
         raise ValidationFailed(errors)
     offset = occurred_at.utcoffset() or dt.timedelta(0)
     return {"step": values["step"], "occurred_at": occurred_at,
             "occurred_offset_minutes": int(offset.total_seconds() // 60),
             "area_id": values.get("area_id"), "facility_id": values.get("facility_id"),
-            "place": place, "note": note}
+            "place": place, "note": note, "recorded_at": recorded_at, **position}
+
+
+def _recorded_at(value: Any, errors: list[FieldError]) -> dt.datetime:
+    """When the person recorded the event (a phone may send it hours later); now when not given."""
+    now = utcnow()
+    if value is None:
+        return now
+    if not isinstance(value, dt.datetime) or value.tzinfo is None:
+        errors.append(FieldError("recorded_at", "Give the time with its time zone, e.g. "
+                                                "2026-05-03T08:30:00+07:00."))
+    elif value > now + FUTURE_TOLERANCE:
+        errors.append(FieldError("recorded_at", "The recording time is in the future."))
+    else:
+        return value
+    return now
+
+
+def _coordinate(value: Any, field: str, bound: int, errors: list[FieldError]) -> Decimal | None:
+    try:
+        number = Decimal(str(value)).quantize(Decimal("0.000001"))
+    except (InvalidOperation, ValueError):
+        number = None
+    if number is None or not number.is_finite() or abs(number) > bound:
+        errors.append(FieldError(field, "Give a number between -%(bound)s and %(bound)s.",
+                                 {"bound": bound}))
+        return None
+    return number
+
+
+def _position(values: dict[str, Any], errors: list[FieldError]) -> dict[str, Any]:
+    """Where the phone was (only when the person agreed): both coordinates or neither."""
+    latitude, longitude = values.get("latitude"), values.get("longitude")
+    accuracy = values.get("position_accuracy_m")
+    if latitude is None and longitude is None:
+        if accuracy is not None:
+            errors.append(FieldError("position_accuracy_m", "An accuracy needs a position."))
+        return {}
+    if latitude is None or longitude is None:
+        field = "longitude" if latitude is not None else "latitude"
+        errors.append(FieldError(field, "Give both the latitude and the longitude, or neither."))
+        return {}
+    found = {"latitude": _coordinate(latitude, "latitude", 90, errors),
+             "longitude": _coordinate(longitude, "longitude", 180, errors)}
+    if accuracy is not None:
+        if not isinstance(accuracy, int | float) or isinstance(accuracy, bool) or not (
+                0 <= accuracy <= MAX_ACCURACY_M):
+            errors.append(FieldError("position_accuracy_m", "Give the accuracy in metres, from 0 "
+                                                            "to %(max)s.", {"max": MAX_ACCURACY_M}))
+        else:
+            found["position_accuracy_m"] = round(accuracy)
+    return found
 
 
 def append_event(session: Session, actor: Actor, batch_id: int, values: dict[str, Any]) -> TraceEvent:

@@ -18,7 +18,7 @@ from tracelabel.models import (
     Scan,
     batch_certificates,
 )
-from tracelabel.services.actors import Actor, get_visible
+from tracelabel.services.actors import Actor, get_visible, visibility_condition, visible
 from tracelabel.services.audit import record_change, snapshot
 from tracelabel.services.batches import change_batch_status, get_batch
 from tracelabel.services.errors import Conflict, FieldError, Forbidden, ValidationFailed
@@ -125,7 +125,7 @@ def certificate_alerts(session: Session, actor: Actor, today: dt.date) -> list[C
     _require_inspector(actor)
     on_sale = func.count(Batch.id)
     rows = session.execute(
-        select(Certificate, on_sale)
+        visible(select(Certificate, on_sale), Certificate, actor)
         .join(batch_certificates, batch_certificates.c.certificate_id == Certificate.id)
         .join(Batch, Batch.id == batch_certificates.c.batch_id)
         .where(Batch.status.in_(ON_SALE), Certificate.valid_until <= today + EXPIRY_WARNING)
@@ -139,13 +139,15 @@ def scan_alerts(session: Session, actor: Actor, since: dt.datetime) -> list[Scan
     _require_inspector(actor)
     clients = func.count(func.distinct(Scan.client_hash))  # one hash per network (services/scans)
     scans = func.count(Scan.id)
-    copied = session.execute(
-        select(Scan.batch_id, Scan.serial, clients, scans)
-        .where(Scan.scanned_at >= since, Scan.serial > 0)
-        .group_by(Scan.batch_id, Scan.serial).having(clients >= COPY_SUSPECT_NETWORKS)
-    ).all()
+    in_scope = visibility_condition(Batch.organization_id, actor)
+    copied_query = (select(Scan.batch_id, Scan.serial, clients, scans)
+                    .where(Scan.scanned_at >= since, Scan.serial > 0)
+                    .group_by(Scan.batch_id, Scan.serial).having(clients >= COPY_SUSPECT_NETWORKS))
+    if in_scope is not None:
+        copied_query = copied_query.where(Scan.batch_id.in_(select(Batch.id).where(in_scope)))
+    copied = session.execute(copied_query).all()
     recalled = session.execute(
-        select(Scan.batch_id, Scan.serial, clients, scans)
+        visible(select(Scan.batch_id, Scan.serial, clients, scans), Batch, actor)
         .join(Batch, Batch.id == Scan.batch_id)
         .where(Batch.status == "recalled", Scan.scanned_at >= Batch.status_changed_at,
                Scan.scanned_at >= since)

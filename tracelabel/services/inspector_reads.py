@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import func, select
@@ -19,7 +19,7 @@ from tracelabel.models import (
     TraceEvent,
     User,
 )
-from tracelabel.services import audit, inspection, search
+from tracelabel.services import audit, event_places, inspection, search
 from tracelabel.services.actors import Actor, get_visible
 from tracelabel.services.batches import get_batch
 from tracelabel.services.events import superseded_ids
@@ -72,6 +72,7 @@ class BatchRecord:
     made_into: list[Batch]
     scans: list[tuple[dt.date, int]]
     audit_entries: list[Any]
+    far_off: dict[int, event_places.FarOff] = field(default_factory=dict)
 
 
 def batch_record(session: Session, actor: Actor, batch_id: int, now: dt.datetime) -> BatchRecord:
@@ -93,9 +94,10 @@ def batch_record(session: Session, actor: Actor, batch_id: int, now: dt.datetime
     made_into = with_producers(session, search.batches_made_from(session, actor, batch.id))
     entries = audit.list_entries(session, actor, entity_type="batch", entity_id=str(batch.id),
                                  per_page=AUDIT_ENTRIES_SHOWN).items
+    far = {e.id: flag for e in batch.events if (flag := event_places.far_off(e)) is not None}
     return BatchRecord(batch, superseded_ids(batch.events), made_into,
                        scans_per_day(session, batch.id, now - dt.timedelta(days=SCAN_DAYS)),
-                       entries)
+                       entries, far)
 
 
 @dataclass

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from tracelabel import codes, labels
 from tracelabel.links import batch_trace_url, dl_serial, unit_trace_url
-from tracelabel.models import Batch
+from tracelabel.models import Batch, LabelRun
 from tracelabel.services import trace
 from tracelabel.services.actors import Actor, require_owner
 from tracelabel.services.batches import get_batch
@@ -21,7 +21,9 @@ from tracelabel.services.errors import Conflict, FieldError, ValidationFailed
 
 FORMATS = ("png", "svg", "pdf", "zpl")
 SYMBOL_FORMATS = ("png", "svg")  # one symbol alone
-MAX_LABELS_PER_REQUEST = 100_000
+MAX_LABELS_PER_REQUEST = 1_000_000
+# Runs above this many labels go to a background job (the API answers 202 and the job's URL).
+LABEL_JOB_THRESHOLD = 20_000
 UNITS_PATTERN = re.compile(r"^\s*(\d{1,9})\s*-\s*(\d{1,9})\s*$")
 MEDIA_TYPES = {"png": "image/png", "svg": "image/svg+xml", "pdf": "application/pdf",
                "zpl": "application/zpl"}
@@ -186,8 +188,35 @@ def unit_labels(batch: Batch, serials: range, public_url: str,
 
 def render_batch_labels(session: Session, actor: Actor, batch_id: int, request: LabelRequest, *,
                         public_url: str, code_keys: codes.CodeKeys, out: BinaryIO,
+                        progress: Callable[[int], None] | None = None,
+                        record_run: bool = True) -> int:
+    """Write the batch's labels to ``out`` and record the run (a preview is not recorded);
+    returns how many labels were written."""
+    written = _write_batch_labels(session, actor, batch_id, request, public_url=public_url,
+                                  code_keys=code_keys, out=out, progress=progress)
+    if record_run:
+        record_label_run(session, actor, batch_id, request, written)
+    return written
+
+
+def record_label_run(session: Session, actor: Actor, batch_id: int, request: LabelRequest,
+                     count: int) -> LabelRun:
+    """Note that a file of the batch's labels was produced: the batch counts as labelled."""
+    serials = UNITS_PATTERN.match(request.units or "")
+    template = None if request.fmt in SYMBOL_FORMATS else (
+        request.template or default_template(request.fmt, request.symbology))
+    run = LabelRun(batch_id=batch_id, created_by_id=actor.user_id, output_format=request.fmt,
+                   symbology=request.symbology, template=template,
+                   first_serial=int(serials[1]) if serials else None,
+                   last_serial=int(serials[2]) if serials else None, label_count=max(count, 1))
+    session.add(run)
+    session.flush()
+    return run
+
+
+def _write_batch_labels(session: Session, actor: Actor, batch_id: int, request: LabelRequest, *,
+                        public_url: str, code_keys: codes.CodeKeys, out: BinaryIO,
                         progress: Callable[[int], None] | None = None) -> int:
-    """Write the batch's labels to ``out``; returns how many labels were written."""
     batch = get_batch(session, actor, batch_id)
     require_owner(actor, batch)
     if batch.status != "published":
@@ -224,6 +253,20 @@ def render_batch_labels(session: Session, actor: Actor, batch_id: int, request: 
         return labels.write_sheet_pdf(contents, request.template, out, symbology=request.symbology)
     except labels.LabelError as error:
         raise ValidationFailed.one(field, str(error)) from None
+
+
+def planned_labels(session: Session, actor: Actor, batch_id: int, request: LabelRequest) -> int:
+    """Check a label request as rendering would (404, 409, 422 first) and count its labels."""
+    batch = get_batch(session, actor, batch_id)
+    require_owner(actor, batch)
+    if batch.status != "published":
+        raise Conflict("Labels are printed for published batches only; this one is %(status)s.",
+                       {"status": batch.status})
+    request = _check_request(request, batch)
+    serials = parse_units(request.units, batch.units_issued)
+    if request.fmt in SYMBOL_FORMATS:
+        return 1
+    return len(serials) if serials else labels.TEMPLATES[request.template or ""].per_page
 
 
 def _with_gs1_serial(content: labels.LabelContent, serials: range | None) -> labels.LabelContent:

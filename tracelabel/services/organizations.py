@@ -23,6 +23,7 @@ from tracelabel.services.actors import Actor
 from tracelabel.services.audit import record_change, snapshot
 from tracelabel.services.errors import Conflict, FieldError, Forbidden, NotFound, ValidationFailed
 from tracelabel.services.fields import clean_text, require_one_of
+from tracelabel.services.places import clean_place
 
 EMAIL_PATTERN = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 PREFIX_FIELD = "gs1_prefixes"
@@ -31,8 +32,7 @@ GTIN8_MARK = "00000"  # a GTIN-8 written in 13 digits starts with these
 # GTIN-13 starts that GS1 keeps for in-store numbers (02, 04, 2), coupons (05, 98, 99) and
 # publications (977-979 ISSN/ISBN/ISMN): never an organization's company prefix.
 NOT_COMPANY_RANGES = ("02", "04", "05", "2", "98", "99", "977", "978", "979")
-DETAIL_LIMITS = {"tax_code": 20, "province": 100, "commune": 100, "address": 300, "phone": 40,
-                 "email": 200, "website": 200}
+DETAIL_LIMITS = {"tax_code": 20, "address": 300, "phone": 40, "email": 200, "website": 200}
 LISTED_PRODUCTS = 10
 
 
@@ -198,8 +198,10 @@ def _set_prefixes(session: Session, organization: Organization, prefixes: list[s
 # --- organizations ---------------------------------------------------------------------------
 
 def _clean_details(session: Session, values: dict[str, Any], errors: list[FieldError],
-                   organization_id: int | None) -> dict[str, Any]:
-    cleaned: dict[str, Any] = {}
+                   current: Organization | None) -> dict[str, Any]:
+    organization_id = current.id if current is not None else None
+    values = dict(values)
+    cleaned: dict[str, Any] = clean_place(values, errors, current=current)
     for key, value in values.items():
         if key == "name":
             cleaned[key] = clean_text(value, "name", errors, required=True, max_length=200)
@@ -255,7 +257,7 @@ def update_organization(session: Session, actor: Actor, organization_id: int,
     changes = dict(changes)
     errors: list[FieldError] = []
     new_prefixes = changes.pop(PREFIX_FIELD, None)
-    values = _clean_details(session, changes, errors, organization.id)
+    values = _clean_details(session, changes, errors, organization)
     prefixes = clean_prefixes(new_prefixes, errors) if new_prefixes is not None else None
     if prefixes:
         _overlaps(session, organization.id, prefixes, errors)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import delete, exists, select
 from sqlalchemy.dialects.postgresql import insert as postgres_insert
@@ -11,7 +12,14 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from tracelabel import images
-from tracelabel.models import ImageBlob, PhotoVariant, Product, ProductPhoto
+from tracelabel.models import (
+    EventPhoto,
+    EventPhotoVariant,
+    ImageBlob,
+    PhotoVariant,
+    Product,
+    ProductPhoto,
+)
 from tracelabel.services.actors import Actor, get_visible, require_owner
 from tracelabel.services.audit import record_change
 from tracelabel.services.errors import NotFound, ValidationFailed
@@ -84,9 +92,31 @@ def remove_photo(session: Session, actor: Actor, product_id: int, photo_id: int)
     record_change(session, actor, "photo.remove", "product_photo", photo_id, before, None)
 
 
+def store_renditions(session: Session, data: bytes) -> list[tuple[int, int, str]]:
+    """Check, strip and resize an upload and store its renditions: (width, height, digest) each."""
+    try:
+        variants = images.process_photo(data)
+    except images.ImageRejected as error:
+        raise ValidationFailed.one("file", error.message, **error.params) from None
+    return [(v.width, v.height, _store_blob(session, v)) for v in variants]
+
+
+def _only_internal(session: Session, sha256: str) -> bool:
+    """True when only internal event photos use these bytes (never served publicly)."""
+    def event_use(public: bool) -> Any:
+        return exists().where(EventPhotoVariant.blob_sha256 == sha256,
+                              EventPhoto.id == EventPhotoVariant.photo_id,
+                              EventPhoto.is_public.is_(public))
+    if not session.scalar(select(event_use(False))):
+        return False
+    return not session.scalar(select(event_use(True) | exists().where(
+        PhotoVariant.blob_sha256 == sha256)))
+
+
 def stored_image(session: Session, sha256: str) -> ImageBlob | None:
-    """The stored rendition with this digest, or None."""
-    return session.get(ImageBlob, sha256)
+    """The stored rendition with this digest, or None (also for an internal event photo's)."""
+    blob = session.get(ImageBlob, sha256)
+    return None if blob is None or _only_internal(session, sha256) else blob
 
 
 @dataclass(frozen=True)
@@ -99,7 +129,7 @@ class PublicPhoto:
     height: int
 
 
-def public_photo_of(photo: ProductPhoto) -> PublicPhoto:
+def public_photo_of(photo: ProductPhoto | EventPhoto) -> PublicPhoto:
     """The small rendition as ``src`` and every rendition in ``srcset``."""
     variants = sorted(photo.variants, key=lambda v: v.width)
     small = next((v for v in variants if v.width >= PUBLIC_WIDTH), variants[-1])

@@ -157,34 +157,36 @@ def record_scan(session: Session, batch_id: int, serial: int, client: str,
     return _record_scan_portably(session, params)
 
 
-_STATE = text("""
-SELECT EXISTS (SELECT 1 FROM scans WHERE batch_id = :batch_id AND serial = :serial
-               AND client_hash = :client AND scanned_at > :since),
-       c.count, c.first_scan_at
-FROM (SELECT 1) AS one
-LEFT JOIN scan_counters AS c ON c.batch_id = :batch_id AND c.serial = :serial
-""").bindparams(bindparam("since", type_=UTCDateTime())
-                ).columns(repeat=Boolean(), count=Integer(), first_scan_at=UTCDateTime())
+# The counter moves unless the same network scanned the code within the window (a code without
+# a counter yet gets one either way); it is counted before the scan row is added, so that row is
+# not taken for an earlier scan.
+_COUNT_UNLESS_REPEAT = text("""
+INSERT INTO scan_counters AS c (batch_id, serial, count, first_scan_at, last_scan_at)
+SELECT :batch_id, :serial, 1, :now, :now
+WHERE NOT EXISTS (SELECT 1 FROM scans WHERE batch_id = :batch_id AND serial = :serial
+                  AND client_hash = :client AND scanned_at > :since)
+   OR NOT EXISTS (SELECT 1 FROM scan_counters WHERE batch_id = :batch_id AND serial = :serial)
+ON CONFLICT (batch_id, serial) DO UPDATE SET count = c.count + 1, last_scan_at = excluded.last_scan_at
+RETURNING count, first_scan_at
+""").bindparams(bindparam("now", type_=UTCDateTime()), bindparam("since", type_=UTCDateTime())
+                ).columns(count=Integer(), first_scan_at=UTCDateTime())
 _ADD_SCAN = text("INSERT INTO scans (batch_id, serial, scanned_at, client_hash) "
                  "VALUES (:batch_id, :serial, :now, :client)"
                  ).bindparams(bindparam("now", type_=UTCDateTime()))
-_COUNT = text("INSERT INTO scan_counters AS c (batch_id, serial, count, first_scan_at, last_scan_at) "
-              "VALUES (:batch_id, :serial, 1, :now, :now) ON CONFLICT (batch_id, serial) "
-              "DO UPDATE SET count = c.count + 1, last_scan_at = excluded.last_scan_at "
-              "RETURNING count, first_scan_at"
-              ).bindparams(bindparam("now", type_=UTCDateTime())
-                           ).columns(count=Integer(), first_scan_at=UTCDateTime())
+_TALLY = text("SELECT count, first_scan_at FROM scan_counters WHERE batch_id = :batch_id "
+              "AND serial = :serial").columns(count=Integer(), first_scan_at=UTCDateTime())
 
 
 def _record_scan_portably(session: Session, params: dict[str, Any]) -> ScanTally:
-    """The same in two or three statements of one transaction (SQLite: no round trips to save)."""
+    """The same in two statements (three for a repeat) of one transaction (SQLite: no round trips
+    to save, but each statement costs its own overhead)."""
     connection = session.connection()
-    repeat, count, first_scan_at = connection.execute(_STATE, params).one()
+    counted = connection.execute(_COUNT_UNLESS_REPEAT, params).first()
     connection.execute(_ADD_SCAN, params)
-    if repeat and count is not None:
-        return ScanTally(count, first_scan_at, True)
-    count, first_scan_at = connection.execute(_COUNT, params).one()
-    return ScanTally(count, first_scan_at, False)
+    if counted is not None:
+        return ScanTally(counted.count, counted.first_scan_at, False)
+    count, first_scan_at = connection.execute(_TALLY, params).one()
+    return ScanTally(count, first_scan_at, True)
 
 
 def current_tally(session: Session, batch_id: int, serial: int) -> ScanTally:

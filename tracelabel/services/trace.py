@@ -34,7 +34,7 @@ from tracelabel.models import (
     RawMaterialArea,
     TraceEvent,
 )
-from tracelabel.services import photos, published
+from tracelabel.services import event_photos, photos, published, where_to_buy
 from tracelabel.services.published import iso, public_text
 
 VIETNAM = dt.timezone(dt.timedelta(hours=7))
@@ -203,11 +203,16 @@ def _events(session: Session, batch_id: int, areas: dict[str, dict[str, Any]],
     rows = session.scalars(select(TraceEvent).where(TraceEvent.batch_id == batch_id)
                            .order_by(TraceEvent.occurred_at, TraceEvent.id)).all()
     replaced = {event.supersedes_id for event in rows if event.supersedes_id}
+    shown = [event for event in rows if event.id not in replaced]
+    # Public event photos only (never the event's position); live, like product photos.
+    pictures = event_photos.public_photos(shown)
     return [{"step": event.step, "occurred_at": event.occurred_local.isoformat(),
              "place": event.place, "area": areas.get(str(event.area_id)),
              "facility": facilities.get(str(event.facility_id)),
-             "corrects_earlier_entry": event.supersedes_id is not None}
-            for event in rows if event.id not in replaced]
+             "corrects_earlier_entry": event.supersedes_id is not None,
+             "photos": [{"src": p.src, "srcset": p.srcset, "width": p.width, "height": p.height}
+                        for p in pictures.get(event.id, [])]}
+            for event in shown]
 
 
 def _inputs(session: Session, batch_id: int) -> list[dict[str, Any]]:
@@ -260,6 +265,8 @@ def batch_facts(session: Session, batch_id: int, today: dt.date) -> dict[str, An
                    "inputs": _inputs(session, batch_id),
                    "events": _events(session, batch_id, areas, facts["facilities"])},
         "certificates": certificates, "rejected_claims": rejected,
+        # Live, not as published: shops open and close.
+        "where_to_buy": _where_to_buy(session, batch.product_id),
         "published_on": _day(batch.published_at), "later_changes": changes,
         "as_of": iso(today),
     }
@@ -288,4 +295,13 @@ def _build_product(session: Session, product_id: int, today: dt.date) -> dict[st
             "product": {**published.product_facts(product), "ocop": _ocop_rating(certificates),
                         "photo": _photo(session, product_id)},
             "producer": published.producer_facts(organization),
-            "certificates": certificates, "rejected_claims": rejected, "as_of": iso(today)}
+            "certificates": certificates, "rejected_claims": rejected,
+            "where_to_buy": where_to_buy.public_view(product.points_of_sale,
+                                                     product.online_listings),
+            "as_of": iso(today)}
+
+
+def _where_to_buy(session: Session, product_id: int) -> dict[str, Any]:
+    points, listings = session.execute(select(Product.points_of_sale, Product.online_listings)
+                                       .where(Product.id == product_id)).one()
+    return where_to_buy.public_view(points, listings)

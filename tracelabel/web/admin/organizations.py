@@ -16,6 +16,7 @@ from tracelabel.web.admin.forms import KIND_LABELS, PREFIX_HELP, OrganizationFor
 from tracelabel.web.admin.routes import blueprint
 from tracelabel.web.auth.forms import show_domain_errors
 from tracelabel.web.auth.session import current_actor
+from tracelabel.web.place_pickers import fill_places, keep_unsettled, place_help
 from tracelabel.web.producer.forms import record_values
 
 
@@ -36,10 +37,11 @@ def _warn_about_foreign_products(organization: Organization) -> None:
 
 def _organization_form(organization: Organization | None) -> Any:
     form = OrganizationForm(obj=organization)
+    fill_places(form, organization)
     if organization is not None and not form.is_submitted():
         form.gs1_prefixes.data = "\n".join(entry.prefix for entry in organization.gs1_prefixes)
     if form.validate_on_submit():
-        values = record_values(form)
+        values = keep_unsettled(record_values(form), organization)
         try:
             if organization is None:
                 organization = organizations.create_organization(db.session, current_actor(),
@@ -59,7 +61,7 @@ def _organization_form(organization: Organization | None) -> Any:
     title = _l("New organization") if organization is None else _l("Edit organization")
     status = 422 if form.is_submitted() else 200
     return render_template("admin/form.html", form=form, title=title,
-                           help={"gs1_prefixes": PREFIX_HELP}), status
+                           help={"gs1_prefixes": PREFIX_HELP, **place_help(organization)}), status
 
 
 @blueprint.route("/organizations/new", methods=["GET", "POST"])

@@ -7,13 +7,25 @@ from flask_smorest import Api, Blueprint
 
 from tracelabel.extensions import db
 from tracelabel.services.accounts import actor_for, token_refusal
-from tracelabel.web.api import accounts, batches, catalog, imports, inspection, nfc, photos
+from tracelabel.web.api import (
+    accounts,
+    batches,
+    catalog,
+    event_photos,
+    imports,
+    inspection,
+    jobs,
+    nfc,
+    photos,
+    programme,
+)
 from tracelabel.web.errors import problem, translate
 from tracelabel.web.security import bearer_token, bearer_user
 
 BLUEPRINTS: tuple[Blueprint, ...] = (*catalog.BLUEPRINTS, batches.blueprint, photos.blueprint,
                                       imports.blueprint, inspection.blueprint,
-                                      *accounts.BLUEPRINTS, nfc.blueprint)
+                                      *accounts.BLUEPRINTS, nfc.blueprint, event_photos.blueprint,
+                                      programme.blueprint, jobs.blueprint)
 
 
 def authenticate_request() -> object | None:

@@ -12,6 +12,7 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
+from tracelabel import admin_units
 from tracelabel.extensions import db
 from tracelabel.models import ORGANIZATION_KINDS, ROLES, Organization
 from tracelabel.services import accounts, organizations
@@ -47,6 +48,11 @@ class UserSchema(Schema):
     organization_id = fields.Integer(allow_none=True)
     organization_name = fields.Function(
         lambda user: user.organization.name if user.organization else None, allow_none=True)
+    scope_province_code = fields.String(allow_none=True, metadata={
+        "description": "inspectors and programme officials: the province they see; null is national"})
+    scope_province = fields.Function(
+        lambda user: (admin_units.province_by_code(user.scope_province_code).name
+                      if user.scope_province_code else None), allow_none=True)
     is_active = fields.Boolean()
     must_change_password = fields.Boolean(
         metadata={"description": "after a reset: a new password is asked for at the next sign-in"})
@@ -75,13 +81,49 @@ class PasswordResetSchema(Schema):
         "description": "the generated one-time password, in this answer only; null when you set one"})
 
 
+class UserInSchema(schemas.InputSchema):
+    email = schemas.text(254, required=True)
+    password = fields.String(required=True, validate=validate.Length(max=1024))
+    role = schemas.choice(ROLES, required=True)
+    organization_id = schemas.identifier(allow_none=True)
+    display_name = schemas.text(200)
+    scope = schemas.text(100, metadata={
+        "description": "inspectors and programme officials: a province (name or code) or national"})
+
+
+class ScopeInSchema(schemas.InputSchema):
+    scope = schemas.text(100, required=True, metadata={
+        "description": "a province (name or code), or national"})
+
+
 @users.route("")
+class UserCollection(MethodView):
+    @admin_only
+    @users.arguments(UserQuerySchema, location="query")
+    @users.response(200, UserPageSchema)
+    def get(self, args: dict[str, Any]) -> Any:
+        """Every account by email, filtered by role, organization and whether it is active."""
+        return accounts.user_page(db.session, g.actor, **args)
+
+    @admin_only
+    @users.arguments(UserInSchema)
+    @users.response(201, UserSchema)
+    def post(self, values: dict[str, Any]) -> Any:
+        """Create an account; inspectors and programme officials with their ``scope``."""
+        user = accounts.create_user(db.session, g.actor, **values)
+        db.session.commit()
+        return user
+
+
+@users.route("/<int:user_id>/scope", methods=["POST"])
 @admin_only
-@users.arguments(UserQuerySchema, location="query")
-@users.response(200, UserPageSchema)
-def list_users(args: dict[str, Any]) -> Any:
-    """Every account by email, filtered by role, organization and whether it is active."""
-    return accounts.user_page(db.session, g.actor, **args)
+@users.arguments(ScopeInSchema)
+@users.response(200, UserSchema)
+def set_scope(values: dict[str, Any], user_id: int) -> Any:
+    """Limit an inspector or programme official to one province, or make it national."""
+    user = accounts.set_scope(db.session, g.actor, user_id, values["scope"])
+    db.session.commit()
+    return user
 
 
 @users.route("/<int:user_id>/deactivate", methods=["POST"])
@@ -162,12 +204,10 @@ def revoke(token_id: int) -> Any:
 
 # Organizations
 
-class OrganizationInSchema(schemas.InputSchema):
+class OrganizationInSchema(schemas.PlaceInSchema):
     name = schemas.text(200, required=True)
     kind = schemas.choice(ORGANIZATION_KINDS)
     tax_code = schemas.text(20)
-    province = schemas.text(100)
-    commune = schemas.text(100)
     address = schemas.text(300)
     phone = schemas.text(40)
     email = schemas.text(200)
@@ -188,7 +228,9 @@ class OrganizationSchema(Schema):
     kind = fields.String()
     tax_code = fields.String(allow_none=True)
     province = fields.String(allow_none=True)
+    province_code = fields.String(allow_none=True)
     commune = fields.String(allow_none=True)
+    commune_code = fields.String(allow_none=True)
     address = fields.String(allow_none=True)
     phone = fields.String(allow_none=True)
     email = fields.String(allow_none=True)
@@ -203,8 +245,8 @@ class OrganizationPageSchema(schemas.PageSchema):
 
 
 def _out(organization: Organization, count: int | None = None) -> dict[str, Any]:
-    columns = ("id", "name", "kind", "tax_code", "province", "commune", "address", "phone",
-               "email", "website", "created_at")
+    columns = ("id", "name", "kind", "tax_code", "province", "province_code", "commune",
+               "commune_code", "address", "phone", "email", "website", "created_at")
     return {**{key: getattr(organization, key) for key in columns},
             "gs1_prefixes": [entry.prefix for entry in organization.gs1_prefixes],
             "accounts": organizations.account_count(db.session, organization.id)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from typing import Any
 
@@ -11,9 +12,17 @@ from flask_smorest import Blueprint
 
 from tracelabel import codes
 from tracelabel.extensions import db
-from tracelabel.services import batches, events, passport, readiness, search, trace
+from tracelabel.services import batches, passport, readiness, search, trace
 from tracelabel.services.errors import Conflict
-from tracelabel.services.labels import MEDIA_TYPES, LabelRequest, render_batch_labels
+from tracelabel.services.labels import (
+    LABEL_JOB_THRESHOLD,
+    MEDIA_TYPES,
+    LabelRequest,
+    planned_labels,
+    render_batch_labels,
+)
+from tracelabel.web import idempotent
+from tracelabel.web.api import jobs as api_jobs
 from tracelabel.web.api import schemas
 from tracelabel.web.downloads import finished_file
 from tracelabel.web.errors import translate
@@ -132,10 +141,13 @@ class EventCollection(MethodView):
     @blueprint.arguments(schemas.EventInSchema)
     @blueprint.response(201, schemas.EventSchema)
     def post(self, values: dict[str, Any], batch_id: int) -> Any:
-        """Append a step to the chain; ``supersedes_id`` makes it a correction."""
-        event = events.append_event(db.session, g.actor, batch_id, values)
-        db.session.commit()
-        return event
+        """Append a step to the chain; ``supersedes_id`` makes it a correction.
+
+        With an ``Idempotency-Key`` header, sending the same request again answers the first
+        result (header ``Idempotent-Replayed: true``) and records nothing new; the same key with
+        another body is 422.
+        """
+        return idempotent.append_event(g.actor, batch_id, values)
 
 
 @blueprint.route("/<int:batch_id>/labels", methods=["GET"])
@@ -143,14 +155,26 @@ class EventCollection(MethodView):
 @blueprint.response(200, description="the label file (PNG, SVG, PDF or ZPL)", content_type=
                     "application/pdf")
 def labels(args: dict[str, Any], batch_id: int) -> Response:
-    """Labels of a published batch: one symbol (png, svg), a sheet (pdf) or ZPL; ``units`` for unit labels."""
+    """Labels of a published batch: one symbol (png, svg), a sheet (pdf) or ZPL; ``units`` for unit labels.
+
+    A run above 20,000 labels (or any, with ``background=true``) becomes a job: 202 with
+    ``Location:`` the job (`GET /api/v1/jobs/{id}`), whose ``result_url`` downloads the file.
+    """
     request = LabelRequest(fmt=args["format"], symbology=args["symbology"],
                            template=args["template"], units=args.get("units"), dpi=args.get("dpi"))
     keys = codes.parse_code_keys(current_app.config["CODE_KEYS"])
     batch = batches.get_batch(db.session, g.actor, batch_id)
     suffix = f"-{request.units.replace(' ', '')}" if request.units else ""
-    return finished_file(
+    filename = f"nhan-{batch.code}{suffix}.{request.fmt}"
+    count = planned_labels(db.session, g.actor, batch_id, request)
+    if args.get("background") or count > LABEL_JOB_THRESHOLD:
+        return api_jobs.start("labels", {
+            "batch_id": batch_id, "request": dataclasses.asdict(request), "total": count,
+            "public_url": current_app.config["PUBLIC_URL"], "filename": filename})
+    response = finished_file(
         lambda out: render_batch_labels(db.session, g.actor, batch_id, request,
                                         public_url=current_app.config["PUBLIC_URL"],
                                         code_keys=keys, out=out),
-        media_type=MEDIA_TYPES[request.fmt], filename=f"nhan-{batch.code}{suffix}.{request.fmt}")
+        media_type=MEDIA_TYPES[request.fmt], filename=filename)
+    db.session.commit()  # the label run
+    return response

@@ -5,13 +5,15 @@ from __future__ import annotations
 from typing import Any
 
 from flask import current_app, g
+from flask_babel import ngettext
 from flask_smorest import Blueprint
 from flask_smorest.fields import Upload
 from marshmallow import Schema, fields
 
 from tracelabel.extensions import db
-from tracelabel.services import imports
+from tracelabel.services import imports, jobs
 from tracelabel.services.errors import FieldError, ValidationFailed
+from tracelabel.web.api import jobs as api_jobs
 from tracelabel.web.api import schemas
 from tracelabel.web.errors import problem, translate
 
@@ -25,6 +27,9 @@ class ImportFileSchema(Schema):
 
 class ImportOptionsSchema(schemas.CleanSchema):
     dry_run = fields.Boolean(load_default=False)
+    background = fields.Boolean(load_default=False, metadata={
+        "description": "write the rows in a background job (202 and the job's URL); files of "
+                       "more than 5,000 rows always are, once every row is checked"})
 
 
 class RowErrorSchema(Schema):
@@ -65,17 +70,24 @@ def read_upload(upload: Any) -> bytes:
 def import_batches(files: dict[str, Any], options: dict[str, Any]) -> Any:
     """Create draft batches from a CSV; nothing is written unless every row is valid."""
     data = read_upload(files["file"])
+    background = not options["dry_run"] and (options["background"]
+                                             or data.count(b"\n") > imports.JOB_ROWS)
     try:
-        report = imports.import_batches(db.session, g.actor, data, dry_run=options["dry_run"])
+        report = imports.import_batches(db.session, g.actor, data,
+                                        dry_run=options["dry_run"] or background)
     except imports.ImportRejected as error:
         raise ValidationFailed([FieldError("file", error.message, error.params)]) from None
     body = {"rows_read": report.rows_read, "rows_written": report.rows_written,
             "dry_run": report.dry_run, "ok": report.ok, "errors": row_errors(report)}
     if report.dry_run or not report.ok:
         db.session.rollback()
-    if not report.ok and not report.dry_run:
-        return problem(422, translate("%(count)s rows have errors; nothing was imported.",
-                                      {"count": len({e.line for e in report.errors})}),
+    if background and report.ok:  # every row checked: the job writes them
+        return api_jobs.start("import", {"input_path": str(imports.save_job_input(
+            jobs.results_folder(current_app.instance_path), data)), "total": report.rows_read})
+    if not report.ok and (background or not report.dry_run):
+        return problem(422, ngettext("%(num)s row has errors; nothing was imported.",
+                                     "%(num)s rows have errors; nothing was imported.",
+                                     len({e.line for e in report.errors})),
                        errors=body["errors"], kind="validation")
     if report.dry_run:
         return body, 200

@@ -19,8 +19,10 @@ from tracelabel.models import (
     VERIFICATION_STATUSES,
 )
 from tracelabel.models.enums import ISSUING_LEVELS
+from tracelabel.services import where_to_buy
 from tracelabel.services.labels import SYMBOLOGIES as LABEL_SYMBOLOGIES
 from tracelabel.services.photos import public_photo_of
+from tracelabel.services.places import place_view
 
 
 def absolute_url(path: str) -> str:
@@ -93,6 +95,24 @@ class PageSchema(Schema):
 
 # Products
 
+class PointOfSaleInSchema(InputSchema):
+    name = text(where_to_buy.POINT_LIMITS["name"], required=True)
+    address = text(where_to_buy.POINT_LIMITS["address"], required=True)
+    commune = text(where_to_buy.POINT_LIMITS["commune"], metadata={
+        "description": "the commune's name or official code (2025 map), inside the producer's "
+                       "province"})
+    commune_code = fields.String(allow_none=True, validate=validate.Regexp(r"^\d{1,5}$"), metadata={
+        "description": "read when commune is not given (answers carry both)"})
+    hours = text(where_to_buy.POINT_LIMITS["hours"], metadata={"description": "opening hours"})
+
+
+class OnlineListingInSchema(InputSchema):
+    url = fields.String(required=True, validate=validate.Length(1, where_to_buy.URL_LIMIT),
+                        metadata={"description": "https:// or http:// only"})
+    platform = fields.String(required=True, validate=validate.Length(1, where_to_buy.PLATFORM_LIMIT),
+                             metadata={"description": "e.g. Shopee, TikTok Shop, Facebook"})
+
+
 class ProductInSchema(InputSchema):
     name = text(200, required=True, metadata={"description": "Vietnamese name"})
     name_en = text(200)
@@ -108,6 +128,12 @@ class ProductInSchema(InputSchema):
     warnings = text(5000)
     storage_instructions = text(5000)
     shelf_life_days = fields.Integer(allow_none=True, validate=validate.Range(1, 36500))
+    points_of_sale = fields.List(fields.Nested(PointOfSaleInSchema),
+                                 validate=validate.Length(max=where_to_buy.MAX_POINTS_OF_SALE),
+                                 metadata={"description": "where to buy: shops, tourist stops"})
+    online_listings = fields.List(fields.Nested(OnlineListingInSchema),
+                                  validate=validate.Length(max=where_to_buy.MAX_ONLINE_LISTINGS),
+                                  metadata={"description": "shop pages, livestream channels"})
 
 
 class ProductPatchSchema(ProductInSchema):
@@ -122,8 +148,30 @@ class PhotoSchema(Schema):
     height = fields.Function(lambda photo: public_photo_of(photo).height)
 
 
+class PointOfSaleSchema(Schema):
+    name = fields.String()
+    address = fields.String()
+    commune = fields.String(allow_none=True)
+    commune_code = fields.String(allow_none=True)
+    hours = fields.String(allow_none=True)
+
+
+class PointsOfSaleField(fields.List):
+    """Stored points of sale, answered with their commune's name beside its code."""
+
+    def _serialize(self, value: Any, attr: Any, obj: Any, **kwargs: Any) -> Any:
+        return super()._serialize(where_to_buy.points_of_sale_view(value), attr, obj, **kwargs)
+
+
+class OnlineListingSchema(Schema):
+    url = fields.String()
+    platform = fields.String()
+
+
 class ProductSchema(ProductInSchema):
     id = fields.Integer()
+    points_of_sale = PointsOfSaleField(fields.Nested(PointOfSaleSchema))
+    online_listings = fields.List(fields.Nested(OnlineListingSchema))
     organization_id = fields.Integer()
     photos = fields.List(fields.Nested(PhotoSchema))
     created_at = fields.AwareDateTime()
@@ -141,14 +189,38 @@ class ProductQuerySchema(ListQuerySchema):
 
 # Raw-material areas
 
-class AreaInSchema(InputSchema):
+class PlaceInSchema(InputSchema):
+    """A place's input: names or codes of the 2025 map (services/places.py checks them)."""
+
+    province = text(100, metadata={
+        "description": "province (2025 map): its name as the official list spells it, with or "
+                       "without Tỉnh/Thành phố, in any case, or its 2-digit code"})
+    province_code = text(10, metadata={"description": "official 2-digit province code"})
+    commune = text(100, metadata={
+        "description": "commune (2025 map) inside the province: its name, with or without "
+                       "Xã/Phường/Đặc khu, or its 5-digit code; given alone, it names the province"})
+    commune_code = text(10, metadata={"description": "official 5-digit commune code"})
+
+
+def _commune_of(record: Any) -> str | None:
+    return place_view(record)["commune"]
+
+
+class PlaceOutSchema(Schema):
+    """A place as answered: names as the official list spells them, beside their codes."""
+
+    province = fields.String(allow_none=True)
+    province_code = fields.String(allow_none=True)
+    commune = fields.Function(_commune_of, allow_none=True)
+    commune_code = fields.String(allow_none=True)
+
+
+class AreaInSchema(PlaceInSchema):
     name = text(200, required=True)
     material = text(200, required=True)
-    province = text(100, required=True)
     code = text(40, metadata={"description": "official growing-area code, e.g. VN-DTOR-0017"})
     code_status = choice(AREA_CODE_STATUSES)
     code_status_since = fields.Date(allow_none=True)
-    commune = text(100)
     latitude = fields.Float(allow_none=True, allow_nan=False, validate=validate.Range(-90, 90))
     longitude = fields.Float(allow_none=True, allow_nan=False, validate=validate.Range(-180, 180))
     area_ha = fields.Float(allow_none=True, allow_nan=False,
@@ -165,19 +237,17 @@ class CodeStatusInSchema(InputSchema):
     reason = text(2000, required=True)
 
 
-class AreaSchema(Schema):
+class AreaSchema(PlaceOutSchema):
     id = fields.Integer()
     organization_id = fields.Integer()
     name = fields.String()
     material = fields.String()
-    province = fields.String()
     code = fields.String(allow_none=True)
     code_status = fields.String()
     code_status_since = fields.Date(allow_none=True)
     code_status_source = fields.String(metadata={
         "description": "producer (declared at registration) or authority (set by an inspector)"})
     code_status_reason = fields.String(allow_none=True)
-    commune = fields.String(allow_none=True)
     latitude = fields.Float(allow_none=True)
     longitude = fields.Float(allow_none=True)
     area_ha = fields.Float(allow_none=True)
@@ -196,10 +266,9 @@ class AreaQuerySchema(ListQuerySchema):
 
 # Facilities
 
-class FacilityInSchema(InputSchema):
+class FacilityInSchema(PlaceInSchema):
     name = text(200, required=True)
     address = text(300, required=True)
-    province = text(100)
     food_safety_cert_no = text(100)
 
 
@@ -208,6 +277,7 @@ class FacilityPatchSchema(FacilityInSchema):
 
 
 class FacilitySchema(FacilityInSchema):
+    commune = fields.Function(_commune_of, allow_none=True)  # a facility stores its code only
     id = fields.Integer()
     organization_id = fields.Integer()
     created_at = fields.AwareDateTime()
@@ -368,6 +438,9 @@ class LabelQuerySchema(CleanSchema):
                           metadata={"description": "unit serials FROM-TO (issued first)"})
     dpi = fields.Integer(validate=validate.Range(72, 1200),
                          metadata={"description": "PNG resolution; ZPL printer: 203 or 300"})
+    background = fields.Boolean(load_default=False, metadata={
+        "description": "run as a background job (202 and the job's URL); runs above 20,000 "
+                       "labels always do"})
 
 
 class ReadinessItemSchema(Schema):
@@ -412,6 +485,22 @@ class EventInSchema(InputSchema):
     place = text(300)
     note = text(5000)
     supersedes_id = identifier(allow_none=True)
+    recorded_at = fields.AwareDateTime(format="iso", allow_none=True, metadata={
+        "description": "when the person recorded it (a phone may send it later); default now"})
+    latitude = fields.Float(allow_none=True, validate=validate.Range(-90, 90), allow_nan=False,
+                            metadata={"description": "where the phone was (never public)"})
+    longitude = fields.Float(allow_none=True, validate=validate.Range(-180, 180), allow_nan=False)
+    position_accuracy_m = fields.Float(allow_none=True, validate=validate.Range(0, 100_000),
+                                       allow_nan=False)
+
+
+class EventPhotoSchema(Schema):
+    id = fields.Integer()
+    event_id = fields.Integer()
+    public = fields.Boolean(attribute="is_public")
+    url = fields.Function(lambda photo: absolute_url(public_photo_of(photo).src)
+                          if photo.is_public else None,
+                          metadata={"description": "public photos only; internal ones: null"})
 
 
 class EventSchema(Schema):
@@ -425,6 +514,11 @@ class EventSchema(Schema):
     note = fields.String(allow_none=True)
     supersedes_id = fields.Integer(allow_none=True)
     recorded_at = fields.AwareDateTime()
+    received_at = fields.AwareDateTime(metadata={"description": "when it reached the server"})
+    latitude = fields.Float(allow_none=True)
+    longitude = fields.Float(allow_none=True)
+    position_accuracy_m = fields.Integer(allow_none=True)
+    photos = fields.List(fields.Nested(EventPhotoSchema))
 
 
 class EventListSchema(Schema):

@@ -15,7 +15,7 @@ from tracelabel.web.auth.forms import ConfirmForm, PasswordForm, TokenForm, show
 from tracelabel.web.auth.routes import blueprint
 from tracelabel.web.auth.session import current_actor, refresh_session
 
-PASSWORD_FIRST_AREAS = ("producer", "inspector", "admin")
+PASSWORD_FIRST_AREAS = ("producer", "inspector", "admin", "programme")
 PASSWORD_FIRST_PAGES = ("auth.account", "auth.tokens", "auth.revoke_token")
 
 

@@ -18,7 +18,8 @@ from tracelabel.services.accounts import actor_for, get_user
 from tracelabel.services.actors import Actor
 
 AUTH_TIME_KEY = "auth_at"
-HOME_BY_ROLE = {"producer": "producer.home", "admin": "admin.home", "inspector": "inspector.search"}
+HOME_BY_ROLE = {"producer": "producer.home", "admin": "admin.home", "inspector": "inspector.search",
+                "programme": "programme.dashboard"}
 
 
 def password_fingerprint(user: User) -> str:

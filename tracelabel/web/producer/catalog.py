@@ -17,6 +17,7 @@ from tracelabel.services import catalog, workspace
 from tracelabel.services.errors import ValidationFailed
 from tracelabel.web.auth.forms import WorkspaceForm, show_domain_errors
 from tracelabel.web.auth.session import current_actor
+from tracelabel.web.place_pickers import fill_places, keep_unsettled, place_help
 from tracelabel.web.producer import forms
 from tracelabel.web.producer.routes import blueprint
 
@@ -86,6 +87,8 @@ def _form(kind: Kind, record: Any) -> WorkspaceForm:
             del form.code
     if kind.model is Product and record is not None and not form.is_submitted():
         form.fill(record)
+    if kind.model in (RawMaterialArea, Facility):
+        fill_places(form, record)
     return form
 
 
@@ -99,7 +102,8 @@ def save_record(kind: Kind, record_id: int | None = None) -> Any:
             if record is None:
                 catalog.create_record(db.session, actor, kind.model, form.values())
             else:
-                catalog.update_record(db.session, actor, kind.model, record.id, form.values())
+                catalog.update_record(db.session, actor, kind.model, record.id,
+                                      keep_unsettled(form.values(), record))
         except ValidationFailed as error:
             db.session.rollback()
             show_domain_errors(form, error, kind.aliases)
@@ -108,8 +112,9 @@ def save_record(kind: Kind, record_id: int | None = None) -> Any:
             flash(gettext("Saved."), "success")
             return redirect(url_for(f"producer.{kind.name}"))
     status = 422 if form.is_submitted() else 200
+    places = place_help(record) if kind.model in (RawMaterialArea, Facility) else {}
     return render_template("producer/record_form.html", form=form, kind=kind, record=record,
-                           help=FIELD_HELP), status
+                           help={**FIELD_HELP, **places}), status
 
 
 def _bound(view: Any, kind: Kind, name: str) -> Any:

@@ -4,12 +4,16 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from decimal import Decimal
+from types import SimpleNamespace
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from wtforms import (
     DateField,
     DecimalField,
+    FieldList,
+    Form,
+    FormField,
     IntegerField,
     SelectField,
     SelectMultipleField,
@@ -20,8 +24,11 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from tracelabel import admin_units
+from tracelabel.services import where_to_buy
 from tracelabel.services.catalog import TEXT_LIMITS
 from tracelabel.web.auth.forms import WorkspaceForm
+from tracelabel.web.place_pickers import CommuneField, ProvinceField
 
 OCOP_GROUP_LABELS = {
     "food": _l("Food"), "beverage": _l("Beverages"), "herbal": _l("Medicinal herbs and herbal products"),
@@ -87,6 +94,55 @@ def record_values(form: WorkspaceForm) -> dict[str, Any]:
     return {name: none_if_blank(value) for name, value in form.data.items() if name != "csrf_token"}
 
 
+class PointOfSaleRow(Form):
+    """One point of sale: a row of the product form (a blank row is skipped)."""
+
+    name = StringField(_l("Shop or stop"), validators=[
+        Length(max=where_to_buy.POINT_LIMITS["name"])])
+    address = StringField(_l("Address"), validators=[
+        Length(max=where_to_buy.POINT_LIMITS["address"])])
+    commune = StringField(_l("Commune (name or code)"), validators=[
+        Length(max=where_to_buy.POINT_LIMITS["commune"])])
+    hours = StringField(_l("Opening hours"), validators=[
+        Length(max=where_to_buy.POINT_LIMITS["hours"])])
+
+
+class OnlineListingRow(Form):
+    """One online listing: a shop page or a livestream channel."""
+
+    platform = StringField(_l("Platform"), validators=[Length(max=where_to_buy.PLATFORM_LIMIT)])
+    url = StringField(_l("Web address (https://…)"), validators=[Length(max=where_to_buy.URL_LIMIT)])
+
+
+BLANK_ROWS = 2  # rows offered beyond those saved; saving offers two more (no script needed)
+POINT_KEYS = ("name", "address", "commune", "hours")
+
+
+def _rows(saved: list[dict[str, Any]] | None, keys: tuple[str, ...],
+          limit: int) -> list[SimpleNamespace]:
+    rows = [SimpleNamespace(**{key: entry.get(key) for key in keys}) for entry in saved or []]
+    blank = [SimpleNamespace(**dict.fromkeys(keys)) for _ in range(BLANK_ROWS)]
+    return (rows + blank)[:max(limit, len(rows))]
+
+
+def _filled(rows: Any, keys: tuple[str, ...]) -> list[dict[str, Any]]:
+    entries = rows if isinstance(rows, list) else []
+    return [{key: (entry.get(key) or "").strip() or None for key in keys}
+            for entry in entries if isinstance(entry, dict) and any(
+                (entry.get(key) or "").strip() for key in keys)]
+
+
+def _commune_text(code: str | None) -> str | None:
+    """A saved commune as typed back: its name when the name alone finds it, else its code."""
+    commune = admin_units.commune_by_code(code)
+    if commune is None:
+        return None
+    try:
+        return commune.name if admin_units.find_commune(commune.name).code == code else code
+    except admin_units.UnitNotFound:
+        return code
+
+
 class ProductForm(WorkspaceForm):
     """A product and what its trace page shows."""
 
@@ -102,6 +158,12 @@ class ProductForm(WorkspaceForm):
     storage_instructions = TextAreaField(_l("Storage and usage instructions"),
                                          validators=[limit("storage_instructions")])
     shelf_life_days = IntegerField(_l("Shelf life (days)"), validators=[Optional(), NumberRange(min=1)])
+    points_of_sale = FieldList(FormField(PointOfSaleRow), _l("Where to buy: shops and stops"),
+                               min_entries=BLANK_ROWS, max_entries=where_to_buy.MAX_POINTS_OF_SALE)
+    online_listings = FieldList(FormField(OnlineListingRow),
+                                _l("Where to buy online: shop pages, livestream channels"),
+                                min_entries=BLANK_ROWS,
+                                max_entries=where_to_buy.MAX_ONLINE_LISTINGS)
 
     def values(self) -> dict[str, Any]:
         """The product's fields as the catalog service takes them."""
@@ -110,11 +172,18 @@ class ProductForm(WorkspaceForm):
         # A post without the field keeps the product's list (WTForms leaves the object's value).
         lines = entered if isinstance(entered, list) else entered.splitlines()
         values["standards"] = [line.strip() for line in lines if line.strip()]
+        values["points_of_sale"] = _filled(self.points_of_sale.data, POINT_KEYS)
+        values["online_listings"] = _filled(self.online_listings.data, ("url", "platform"))
         return values
 
     def fill(self, product: Any) -> None:
-        """Show a product's standards one per line."""
+        """Show a product's standards one per line, and its where-to-buy rows with blank ones."""
         self.standards.data = "\n".join(product.standards or [])
+        points = [{**entry, "commune": _commune_text(entry.get("commune_code"))}
+                  for entry in product.points_of_sale or []]
+        self.points_of_sale.process(None, _rows(points, POINT_KEYS, where_to_buy.MAX_POINTS_OF_SALE))
+        self.online_listings.process(None, _rows(product.online_listings, ("platform", "url"),
+                                                 where_to_buy.MAX_ONLINE_LISTINGS))
 
 
 class AreaForm(WorkspaceForm):
@@ -125,8 +194,8 @@ class AreaForm(WorkspaceForm):
     code_status = SelectField(_l("Code status"), choices=options(AREA_STATUS_LABELS.items()))
     code_status_since = DateField(_l("Status since"), validators=[Optional()])
     material = StringField(_l("Material / crop"), validators=[DataRequired(), limit("material")])
-    province = StringField(_l("Province"), validators=[DataRequired(), limit("province")])
-    commune = StringField(_l("Commune"), validators=[limit("commune")])
+    province = ProvinceField()
+    commune = CommuneField()
     latitude = LocalDecimalField(_l("Latitude"), validators=[Optional(), NumberRange(-90, 90)])
     longitude = LocalDecimalField(_l("Longitude"), validators=[Optional(), NumberRange(-180, 180)])
     area_ha = LocalDecimalField(_l("Area (hectares)"), validators=[Optional(), NumberRange(min=0.01)])
@@ -142,7 +211,8 @@ class FacilityForm(WorkspaceForm):
 
     name = StringField(_l("Name"), validators=[DataRequired(), limit("name")])
     address = StringField(_l("Address"), validators=[DataRequired(), limit("address")])
-    province = StringField(_l("Province"), validators=[limit("province")])
+    province = ProvinceField()
+    commune = CommuneField()
     food_safety_cert_no = StringField(_l("Food-safety certificate number"),
                                       validators=[limit("food_safety_cert_no")])
 

@@ -2,16 +2,23 @@
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
 from flask import current_app, flash, redirect, request, url_for
 from flask_babel import gettext
 
-from tracelabel import codes
+from tracelabel import codes, worker
 from tracelabel.extensions import db
 from tracelabel.services import batches
 from tracelabel.services.errors import ValidationFailed
-from tracelabel.services.labels import MEDIA_TYPES, LabelRequest, render_batch_labels
+from tracelabel.services.labels import (
+    LABEL_JOB_THRESHOLD,
+    MEDIA_TYPES,
+    LabelRequest,
+    planned_labels,
+    render_batch_labels,
+)
 from tracelabel.web.auth.session import current_actor
 from tracelabel.web.downloads import finished_file
 from tracelabel.web.errors import translate
@@ -50,14 +57,24 @@ def labels(batch_id: int) -> Any:
     label_request = _label_request(request.args.get("output"), (form.units.data or "").strip())
     batch = batches.get_batch(db.session, current_actor(), batch_id)
     suffix = f"-{label_request.units.replace(' ', '')}" if label_request.units else ""
-    return finished_file(
+    preview = request.args.get("preview") == "1"
+    filename = f"nhan-{batch.code}{suffix}.{label_request.fmt}"
+    count = planned_labels(db.session, current_actor(), batch_id, label_request)
+    if not preview and (count > LABEL_JOB_THRESHOLD or request.args.get("background") == "1"):
+        job = worker.start_job(current_app, db.session, current_actor(), "labels", {
+            "batch_id": batch_id, "request": dataclasses.asdict(label_request), "total": count,
+            "public_url": current_app.config["PUBLIC_URL"], "filename": filename})
+        return redirect(url_for("producer.job", job_id=job.id))
+    response = finished_file(
         lambda out: render_batch_labels(
             db.session, current_actor(), batch_id, label_request,
             public_url=current_app.config["PUBLIC_URL"],
-            code_keys=codes.parse_code_keys(current_app.config["CODE_KEYS"]), out=out),
+            code_keys=codes.parse_code_keys(current_app.config["CODE_KEYS"]), out=out,
+            record_run=not preview),
         media_type=MEDIA_TYPES.get(label_request.fmt, "application/octet-stream"),  # checked first
-        filename=f"nhan-{batch.code}{suffix}.{label_request.fmt}",
-        inline=request.args.get("preview") == "1")
+        filename=filename, inline=preview)
+    db.session.commit()  # the label run
+    return response
 
 
 def _label_request(output: str | None, units: str) -> LabelRequest:

@@ -9,7 +9,7 @@ from sqlalchemy import text
 
 from tracelabel import codes
 from tracelabel.extensions import db
-from tracelabel.web.public import audit, lookup, nfc, pages, resolver, vocab
+from tracelabel.web.public import audit, directory, lookup, nfc, pages, resolver, vocab
 
 blueprint = Blueprint("public", __name__)
 RESOLVER_METHODS = ["GET", "HEAD", "OPTIONS"]
@@ -47,6 +47,10 @@ blueprint.add_url_rule("/.well-known/gs1resolver", "resolver_description", looku
 blueprint.add_url_rule("/.well-known/gs1Resolver", "resolver_description_alias",
                        lookup.resolver_description)
 blueprint.add_url_rule(audit.PATH, "audit_checkpoints", audit.checkpoints)
+blueprint.add_url_rule("/ocop", "ocop", directory.ocop)
+blueprint.add_url_rule("/p/<int:product_id>", "product_page", directory.product_page)
+blueprint.add_url_rule("/sitemap.xml", "sitemap", directory.sitemap)
+blueprint.add_url_rule("/robots.txt", "robots", directory.robots)
 blueprint.add_app_template_filter(vocab.day, "day")
 blueprint.add_app_template_filter(vocab.moment, "moment")
 blueprint.add_app_template_filter(vocab.amount, "amount")

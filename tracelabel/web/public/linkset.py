@@ -9,7 +9,8 @@ certificates) and the same URL answers JSON.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from urllib.parse import urlencode
+from typing import Any
+from urllib.parse import urlencode, urlsplit
 
 from flask_babel import force_locale, gettext
 
@@ -27,6 +28,15 @@ LINK_TYPES = {
     "dpp": ({"unit", "batch"}, "", "application/ld+json"),
 }
 PASSPORT_QUERY = {"format": "jsonld"}
+# Where to buy (GS1 Web Vocabulary link types): the page's list of points of sale and online shops
+# is gs1:hasRetailers ("a link to a list of retailers"), at every level whose page shows it; each
+# online listing is a link of the product's most general level: a social network's channel (where
+# OCOP products are sold by livestream) is gs1:socialMedia, titled with the platform's name as GS1
+# asks; any other shop page is a retailer's page about the item, gs1:pip.
+RETAILERS = "hasRetailers"
+RETAILERS_SECTION = "#where-to-buy"
+SOCIAL_HOSTS = ("facebook.com", "fb.com", "fb.watch", "tiktok.com", "youtube.com", "youtu.be",
+                "zalo.me", "instagram.com")
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,7 +66,8 @@ def _titles(language: str) -> dict[str, str]:
                 "verificationService": gettext("Is this unit genuine?"),
                 "traceability": gettext("Origin chain"),
                 "certificationInfo": gettext("Certificates and their validity"),
-                "dpp": gettext("Digital product passport")}
+                "dpp": gettext("Digital product passport"),
+                RETAILERS: gettext("Where to buy")}
 
 
 def _level_title(level: Level, language: str) -> str:
@@ -85,7 +96,27 @@ def _links(level: Level, link_type: str, titles: dict[str, dict[str, str]]) -> l
     return links
 
 
-def linkset(levels: list[Level], description: str) -> dict[str, object]:
+def has_retailers(where_to_buy: dict[str, Any] | None) -> bool:
+    """Whether the producer lists anywhere to buy the product."""
+    return bool(where_to_buy and (where_to_buy.get("points_of_sale")
+                                  or where_to_buy.get("online_listings")))
+
+
+def listing_type(url: str) -> str:
+    """The link type of an online listing: a social network's channel, or a shop's page."""
+    host = (urlsplit(url).hostname or "").lower()
+    social = any(host == name or host.endswith("." + name) for name in SOCIAL_HOSTS)
+    return "socialMedia" if social else "pip"
+
+
+def _retailer_links(level: Level, titles: dict[str, dict[str, str]]) -> list[dict[str, object]]:
+    return [_link(level, RETAILERS, level.anchor + RETAILERS_SECTION, "text/html", ["vi"], titles),
+            _link(level, RETAILERS, f"{level.anchor}?lang=en{RETAILERS_SECTION}", "text/html",
+                  ["en"], titles)]
+
+
+def linkset(levels: list[Level], description: str,
+            where_to_buy: dict[str, Any] | None = None) -> dict[str, object]:
     """The linkset document: one entry per level, described by the product's name, with exactly
     one default link each; every title is in the language of the link's target."""
     titles = {language: _titles(language) for language in LANGUAGES}
@@ -97,7 +128,12 @@ def linkset(levels: list[Level], description: str) -> dict[str, object]:
         for link_type, (kinds, _section, _type) in LINK_TYPES.items():
             if level.kind in kinds:
                 entry[VOCABULARY + link_type] = _links(level, link_type, titles)
+        if has_retailers(where_to_buy):
+            entry[VOCABULARY + RETAILERS] = _retailer_links(level, titles)
         entries.append(entry)
+    for listing in (where_to_buy or {}).get("online_listings", []):
+        links = entries[-1].setdefault(VOCABULARY + listing_type(listing["url"]), [])
+        links.append({"href": listing["url"], "title": listing["platform"]})
     return {"linkset": entries}
 
 
@@ -109,9 +145,17 @@ def requested_type(value: str) -> str:
     return "" if ":" in value else value  # another vocabulary is not ours
 
 
-def redirect_target(levels: list[Level], link_type: str, query: dict[str, str]) -> str | None:
+def redirect_target(levels: list[Level], link_type: str, query: dict[str, str],
+                    where_to_buy: dict[str, Any] | None = None) -> str | None:
     """Where a ``linkType`` request goes (other query parameters kept), or None if we lack it."""
     name = "pip" if link_type == "defaultLink" else link_type
+    if name == RETAILERS and has_retailers(where_to_buy):
+        kept = urlencode(query)
+        return levels[0].anchor + (f"?{kept}" if kept else "") + RETAILERS_SECTION
+    if name == "socialMedia":
+        channels = [listing["url"] for listing in (where_to_buy or {}).get("online_listings", [])
+                    if listing_type(listing["url"]) == "socialMedia"]
+        return channels[0] if channels else None
     if name not in LINK_TYPES:
         return None
     if name == "dpp":

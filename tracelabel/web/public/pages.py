@@ -3,20 +3,35 @@
 A page is cached as two halves around ``SLOT``; what changes per request (a unit's genuineness and
 scan count, the lot a visitor asked for) is rendered small and put in between. The ETag is made from
 the content, so an unchanged page keeps its ETag across re-renders and a recall changes it.
+
+A unit's block differs from one code to the next (its serial, code, count and first day), so a cache
+keyed by its values misses on every new code, the common case when a market's phones scan many
+packages. It is rendered once per language and shape (first scan or not, copy suspected or not) with
+stand-ins for those values, and each request puts its own values in their place.
 """
 
 from __future__ import annotations
 
+import functools
 import hashlib
+import re
 from dataclasses import dataclass
 from typing import Any
 
 from flask import current_app, g
 from flask_babel import get_locale
+from markupsafe import escape
 
 from tracelabel.services.trace import TraceCache
+from tracelabel.web.public.vocab import day
 
 SLOT = "<!--per-request-->"
+# Stand-ins for the values that differ per unit: numbers no real label reaches (serials stop at a
+# few million), a date no scan has; each is printed by the template as str() or through ``day``.
+UNIT_STAND_INS: dict[str, Any] = {"serial": 987_000_001, "code": "987000002",
+                                  "scan_count": 987_000_003, "distinct_clients": 987_000_004,
+                                  "first_scan_on": "1901-02-03",
+                                  "first_scan_at": "1901-02-03T04:05:06+00:00"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,3 +88,35 @@ def assemble(cache: TraceCache, page: CachedPage, fragment_template: str | None,
 def _fragment(template: str, values: dict[str, Any] | None) -> tuple[str, str]:
     html = _render(template, {"values": values})
     return html, digest(html)
+
+
+def assemble_unit(cache: TraceCache, page: CachedPage, fragment_template: str,
+                  unit: dict[str, Any] | None) -> tuple[str, str]:
+    """The whole page and its ETag, with a unit's block (or the batch code's, unit None) in the slot."""
+    if unit is None:
+        return assemble(cache, page, fragment_template, None)
+    varying = [name for name in UNIT_STAND_INS if _varies(name, unit)]
+    shape = {**unit, **{name: UNIT_STAND_INS[name] for name in varying}}
+    key = ("unit", fragment_template, language(), tuple(sorted(shape.items())))
+    template_html = cache.get_or_build(key, lambda: _render(fragment_template, {"values": shape}))
+    fills = {_shown(name, UNIT_STAND_INS[name]): str(escape(_shown(name, unit[name])))
+             for name in varying}
+    fragment = _stand_in_pattern(tuple(fills)).sub(lambda match: fills[match[0]], template_html)
+    return page.head + fragment + page.tail, f"{page.digest}-{digest(fragment)}"
+
+
+def _varies(name: str, unit: dict[str, Any]) -> bool:
+    # A count of 0 or 1 reads "first scan" (the template tests it), and no count of networks is
+    # given unless a copy is suspected: those stay in the shape.
+    if name not in unit or unit[name] is None:
+        return False
+    return name != "scan_count" or unit[name] > 1
+
+
+def _shown(name: str, value: Any) -> str:
+    return day(value) if name == "first_scan_on" else str(value)
+
+
+@functools.lru_cache(maxsize=64)
+def _stand_in_pattern(texts: tuple[str, ...]) -> re.Pattern[str]:
+    return re.compile("|".join(re.escape(text) for text in texts))

@@ -156,20 +156,23 @@ def digital_link(rest: str) -> Response:
 
 
 def _special_request(levels: list[linkset.Level], wanted: str,
-                     description: Callable[[], str]) -> Response | None:
+                     public_facts: Callable[[], dict[str, Any]]) -> Response | None:
     """A linkset (described by the product's public name), a linkType redirect or an unavailable
     representation; None for the page."""
     linkset_url = levels[0].anchor + "?linkType=linkset"
     if wanted == respond.JSON_LD:
         return respond.not_acceptable()
     if wanted == respond.LINKSET:
-        response = respond.linkset_response(linkset.linkset(levels, description()))
+        facts = public_facts()
+        response = respond.linkset_response(linkset.linkset(levels, facts["product"]["name"],
+                                                            facts.get("where_to_buy")))
         return respond.resolver_headers(respond.cached(response, pages.digest(response.get_data(
             as_text=True)), respond.SHARED_CACHE), linkset_url)
     link_type = request.args.get("linkType")
     if link_type:
         query = {k: v for k, v in request.args.items(multi=False) if k != "linkType"}
-        target = linkset.redirect_target(levels, linkset.requested_type(link_type), query)
+        target = linkset.redirect_target(levels, linkset.requested_type(link_type), query,
+                                         public_facts().get("where_to_buy"))
         if target is None:
             return respond.code_error(404, gettext("No such link"), gettext(
                 "We have no link of type %(type)s for this code.", type=link_type),
@@ -215,7 +218,7 @@ def batch_response(key: trace.BatchKey, serial: int, unit_code: str | None,
         return passport_response(key, serial, levels)
     st, today = state(), trace.vietnam_today()
     special = _special_request(levels, wanted, lambda: trace.public_trace(
-        db.session, key, today, st.facts)["product"]["name"])
+        db.session, key, today, st.facts))
     if special is not None:
         return special
     facts = trace.public_trace(db.session, key, today, st.facts)
@@ -230,7 +233,7 @@ def batch_response(key: trace.BatchKey, serial: int, unit_code: str | None,
     else:
         page = pages.static_page(st.pages, ("batch", key.batch_id, key.marker, today),
                                  "public/trace.html", {"t": facts})
-        html, etag = pages.assemble(st.fragments, page, "public/_genuine.html", unit)
+        html, etag = pages.assemble_unit(st.fragments, page, "public/_genuine.html", unit)
         response = Response(html, mimetype="text/html")
     return respond.resolver_headers(respond.cached(response, etag, policy),
                                     levels[0].anchor + "?linkType=linkset")
@@ -245,7 +248,7 @@ def product_response(link: codes.DigitalLink, base: str) -> Response:
     wanted = respond.wanted_format()
     st, today = state(), trace.vietnam_today()
     special = _special_request(levels, wanted, lambda: trace.public_product(
-        db.session, product_key, today, st.facts)["product"]["name"])
+        db.session, product_key, today, st.facts))
     if special is not None:
         return special
     facts = trace.public_product(db.session, product_key, today, st.facts)
