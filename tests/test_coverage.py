@@ -6,15 +6,22 @@ from __future__ import annotations
 import datetime as dt
 import io
 import re
+import time
+from concurrent.futures import ThreadPoolExecutor
 
 import openpyxl
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from tests import programme_world
 from tests.programme_world import BINH_LIEU, QUANG_NINH, VAN_DON, official
 from tests.workspace_client import signed_in
-from tracelabel.models import LabelRun
+from tracelabel.db import utcnow
+from tracelabel.extensions import Database
+from tracelabel.models import LabelRun, OrganizationScanWeek, ProductScanDay, Scan
+from tracelabel.models.coverage import LabelledBatch
+from tracelabel.services import scan_tallies
+from tracelabel.worker import roll_up_scans
 
 EXPECTED_TODAY = {
     "province": "Quảng Ninh", "province_code": QUANG_NINH, "ocop_products": 4, "labelled": 2,
@@ -99,15 +106,41 @@ def test_bad_requests_are_named(client, world, quang_ninh, make):
     assert client.get("/api/v1/programme/coverage", headers=producer.headers).status_code == 403
 
 
-def test_new_scans_are_folded_in_once(client, world, quang_ninh, session):
-    first = coverage(client, quang_ninh)
-    again = coverage(client, quang_ninh)
-    assert first["scans_per_week"] == again["scans_per_week"]
-    programme_world._scan(session, world.batches["Trà hoa vàng"], 2)
+def test_scans_count_once_whether_rolled_up_or_not(app, client, world, quang_ninh, session):
+    # Nothing rolled up yet: every scan and label run is read live.
+    past = (world.today - dt.timedelta(days=20)).isoformat()
+    live, live_past = coverage(client, quang_ninh), coverage(client, quang_ninh, as_of=past)
+    assert roll_up_scans(app) > 0
+    assert session.scalar(select(func.sum(ProductScanDay.scans))) == 4
+    assert session.scalar(select(func.count()).select_from(LabelledBatch)) > 0
+    assert coverage(client, quang_ninh) == live
+    assert coverage(client, quang_ninh, as_of=past) == live_past
+    programme_world._scan(session, world.batches["Trà hoa vàng"], 0)  # scanned just now
     session.commit()
+    assert roll_up_scans(app) == 0  # not settled yet: read live, not rolled up
     after = coverage(client, quang_ninh)
     assert sum(w["scans"] for w in after["scans_per_week"]) == 4
-    assert after["scanned_30_days"] == 2
+    assert (after["scanned_30_days"], after["scanned_90_days"]) == (2, 2)
+    assert scan_tallies.roll_up(session, utcnow() + 2 * scan_tallies.SETTLE) > 0
+    session.commit()
+    assert coverage(client, quang_ninh) == after
+
+
+def test_two_workers_rolling_up_at_once_count_each_scan_once(app, world, session):
+    roll_up_scans(app)
+    programme_world._scan(session, world.batches["Trà hoa vàng"], 1)
+    session.commit()
+    factory = Database.session_factory_for(app)
+    with factory() as first, factory() as second, ThreadPoolExecutor(1) as pool:
+        assert scan_tallies.roll_up(first, utcnow()) > 0  # the watermark moved, not committed
+        racing = pool.submit(scan_tallies.roll_up, second, utcnow())
+        time.sleep(0.5)  # the second worker now waits for the first one's commit
+        first.commit()
+        assert racing.result(timeout=30) == 0
+        second.commit()
+    tallied = session.scalar(select(func.sum(ProductScanDay.scans)))
+    assert tallied == session.scalar(select(func.count()).select_from(Scan)) == 5
+    assert session.scalar(select(func.sum(OrganizationScanWeek.scans))) == 5
 
 
 def test_the_page_shows_the_same_numbers_and_links_to_what_it_counts(app, world, quang_ninh,

@@ -110,6 +110,20 @@ def test_the_directory_lists_published_ocop_products_in_vietnamese_order(client,
         assert word not in page
 
 
+def test_the_sorted_list_is_kept_but_follows_every_change(client, world, make, session):
+    assert names(client) == NAMES_IN_ORDER
+    assert names(client, q="mien") == ["Miến dong Bình Liêu"]
+    _ocop(make, world.quang_ninh, "Bưởi Diễn", stars=5)  # published and rated: listed at once
+    assert names(client) == [*NAMES_IN_ORDER[:2], "Bưởi Diễn", *NAMES_IN_ORDER[2:]]
+    assert "Bưởi Diễn" in names(client, stars="5")
+    certificate = rejected_certificate(session, world.listed["Miến dong Bình Liêu"])
+    inspection.review_certificate(session, make.account("inspector").actor, certificate,
+                                  "rejected", "Không có trong danh sách công nhận")
+    session.commit()
+    assert "Miến dong Bình Liêu" not in names(client)
+    assert names(client, q="mien") == []
+
+
 def test_the_order_is_not_the_databases_byte_or_locale_order():
     assert sorted(NAMES_IN_ORDER, key=sort_key) == NAMES_IN_ORDER
     assert sorted(NAMES_IN_ORDER) != NAMES_IN_ORDER  # code points put Ấ after B and Đ after M

@@ -71,6 +71,9 @@ CATEGORIES: dict[str, dict[str, object]] = {
     # The world's job has not run: its owner is told there is no file (yet), others as for any record.
     "workspace-job-result": {ANON: "login", OWNER: {404, 409, 410}, OTHER: {404}, INSPECTOR: {403},
                              ADMIN: {403}, **_NOT_OFFICIAL},
+    # The inspector workspace's job pages, given a producer's job: no inspector sees it.
+    "inspector-job": {ANON: "login", OWNER: {403}, OTHER: {403}, INSPECTOR: {404}, ADMIN: {403},
+                      ELSEWHERE: {404}, PROGRAMME: {403}, NATIONAL: {403}},
     "programme-page": {ANON: "login", OWNER: {403}, OTHER: {403}, INSPECTOR: "not-refused",
                        ADMIN: {403}, ELSEWHERE: "not-refused", PROGRAMME: "not-refused",
                        NATIONAL: "not-refused"},
@@ -108,6 +111,8 @@ RULES: dict[str, str] = {
     "event_photos.add": "api-owner", "event_photos.rendition": "api-read",
     "imports.import_batches": "api-create",
     "producer.job_result": "workspace-job-result",
+    "inspector.job": "inspector-job", "inspector.job_state": "inspector-job",
+    "inspector.cancel_job": "inspector-job", "inspector.job_result": "inspector-job",
     "jobs.JobItem": "api-own-job", "jobs.result": "api-own-job",
     # API: inspectors
     "batches.suspend": "api-inspector", "batches.reinstate": "api-inspector",

@@ -16,8 +16,10 @@ from tests.test_public_fixtures import (
     live_server,
     unit_code,
 )
+from tracelabel import db as db_module
+from tracelabel.db import make_engine
 from tracelabel.models import Scan, ScanCounter
-from tracelabel.services import scans
+from tracelabel.services import batches, scans
 
 
 @pytest.fixture
@@ -134,3 +136,81 @@ def test_scan_transaction_skips_the_fsync_on_postgresql(app, session, world):
     if session.get_bind().dialect.name == "postgresql":  # local to that transaction only
         assert session.scalar(text("SHOW synchronous_commit")) == "on"
         session.rollback()
+
+
+def test_many_different_codes_each_record_one_scan_and_nothing_else_does(app, client, session, make,
+                                                                          world):
+    """A market's phones: each printed code opened once is one scan and one count; a HEAD, a serial
+    never issued and a draft batch's code record nothing."""
+    batches.issue_units(session, world.owner.actor, world.batch.id, 40)
+    session.commit()
+    draft = make.batch(world.owner)
+    served = 0
+    for serial in range(1, 46):
+        code = unit_code(app, world.batch, serial)
+        page = client.get(f"/T/{code.upper()}")
+        html = page.get_data(as_text=True)
+        assert page.status_code == 200 and "Đây là lần quét đầu tiên của mã này." in html
+        assert code in html  # this unit's own block, not another code's
+        served += 1
+    assert client.head(f"/t/{unit_code(app, world.batch, 7)}").status_code == 200
+    assert client.get(f"/t/{unit_code(app, world.batch, 46)}").status_code == 404
+    assert client.get(f"/t/{unit_code(app, draft, 1)}").status_code == 404
+    assert client.get(f"/t/{draft.code}").status_code == 404
+    session.expire_all()
+    assert session.scalar(select(func.count()).select_from(Scan)) == served
+    assert session.scalars(select(ScanCounter.count).where(
+        ScanCounter.batch_id == world.batch.id)).all() == [1] * served
+    assert session.scalar(select(func.count()).select_from(Scan).where(
+        Scan.batch_id == draft.id)) == 0
+
+
+def test_a_recall_shows_on_the_next_scan_of_a_unit_whose_page_was_cached(app, client, session,
+                                                                          make, world):
+    first, second = (f"/t/{unit_code(app, world.batch, serial)}" for serial in (1, 2))
+    assert "No recall or suspension" in client.get(first, query_string={"lang": "en"}).text
+    change_status(session, make, world.batch, "recall")
+    page = client.get(second, query_string={"lang": "en"}).text
+    assert "No recall or suspension" not in page and "Phát hiện vi sinh vật vượt ngưỡng" in page
+    assert scan_rows(session, world.batch.id, 2) == 1
+
+
+@pytest.fixture
+def postgres_only(session):
+    if session.get_bind().dialect.name != "postgresql":
+        pytest.skip("a dropped server connection is a PostgreSQL matter")
+
+
+def _drop_connections(app) -> None:
+    """What a database restart does to the app's pooled connections (waits until they are gone)."""
+    outside = make_engine(app.config["DATABASE_URL"])
+    with outside.connect() as connection:
+        others = connection.scalars(text(
+            "SELECT pid FROM pg_stat_activity WHERE datname = current_database() "
+            "AND pid <> pg_backend_pid() AND backend_type = 'client backend'")).all()
+        for pid in others:
+            connection.execute(text("SELECT pg_terminate_backend(:pid, 5000)"), {"pid": pid})
+    outside.dispose()
+
+
+def test_after_the_database_drops_connections_an_idle_pool_is_pinged_first(
+        app, client, session, world, postgres_only, monkeypatch):
+    path = f"/t/{unit_code(app, world.batch, 1)}"
+    assert client.get(path).status_code == 200  # the app's pool now holds a connection
+    _drop_connections(app)
+    monkeypatch.setattr(db_module, "IDLE_BEFORE_PING_SECONDS", 0.0)
+    assert client.get(path).status_code == 200
+    assert scan_rows(session, world.batch.id, 1) == 2
+
+
+def test_a_connection_dropped_while_busy_fails_one_request_and_the_next_reconnects(
+        app, client, session, world, postgres_only, monkeypatch):
+    path = f"/t/{unit_code(app, world.batch, 2)}"
+    assert client.get(path).status_code == 200
+    monkeypatch.setattr(db_module, "IDLE_BEFORE_PING_SECONDS", 3600.0)  # a busy server: no ping
+    _drop_connections(app)
+    failed = client.get(path, query_string={"lang": "en"})
+    assert failed.status_code == 503 and failed.headers["Retry-After"] == "5"
+    assert "nothing was saved" in failed.text
+    assert client.get(path).status_code == 200
+    assert scan_rows(session, world.batch.id, 2) == 2

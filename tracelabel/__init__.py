@@ -17,16 +17,25 @@ TRANSLATION_AREAS = ("core", "public", "workspace", "inspector")
 
 
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:
-    """Build the app: settings, database, blueprints, error pages and commands."""
+    """Build the app: settings, database, commands, web extensions, blueprints and error pages."""
+    app = create_database_app(test_config)
+    register_web_extensions(app)
+    register_blueprints(app)
+    register_errorhandlers(app)
+    return app
+
+
+def create_database_app(test_config: dict[str, Any] | None = None) -> Flask:
+    """The app without its web parts: settings, database and commands, for the commands that only
+    read and write the database (the web parts take seconds to import)."""
     from tracelabel import config as settings
+    from tracelabel.extensions import db
 
     app = Flask(__name__, instance_path=settings.instance_path_from_env(),
                 instance_relative_config=True)
     app.extensions["tracelabel.factory"] = create_app  # gunicorn workers build their own app
     configure(app, test_config)
-    register_extensions(app)
-    register_blueprints(app)
-    register_errorhandlers(app)
+    db.init_app(app)
     register_commands(app)
     return app
 
@@ -46,14 +55,13 @@ def configure(app: Flask, test_config: dict[str, Any] | None) -> None:
     app.config["PUBLIC_URL"] = app.config["PUBLIC_URL"].rstrip("/")
 
 
-def register_extensions(app: Flask) -> None:
-    """Bind the database and the API document to this app."""
-    from tracelabel import extensions
-    from tracelabel.web import auth, security
+def register_web_extensions(app: Flask) -> None:
+    """Bind security headers, translations, the API document and sign-in to this app."""
+    from tracelabel.extensions import select_locale
+    from tracelabel.web import auth, extensions, security
 
-    extensions.db.init_app(app)
     security.init_app(app)  # security headers, trusted proxies, rate limits
-    extensions.babel.init_app(app, default_locale="vi", locale_selector=extensions.select_locale,
+    extensions.babel.init_app(app, default_locale="vi", locale_selector=select_locale,
                               default_translation_directories=translation_directories(),
                               default_timezone=app.config["DISPLAY_TIMEZONE"])
     extensions.api.init_app(app, spec_kwargs={"security": [{"bearerAuth": []}]})
@@ -78,8 +86,7 @@ class DatabaseIdConverter(IntegerConverter):
 
 def register_blueprints(app: Flask) -> None:
     """The public pages and the JSON API."""
-    from tracelabel import extensions
-    from tracelabel.web import admin, auth, inspector, producer, programme
+    from tracelabel.web import admin, auth, extensions, inspector, producer, programme
     from tracelabel.web.api import BLUEPRINTS as API_BLUEPRINTS
     from tracelabel.web.api import register_api
     from tracelabel.web.media import blueprint as media

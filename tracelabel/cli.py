@@ -1,59 +1,43 @@
-"""The ``tracelabel`` command line (also ``flask --app tracelabel …``)."""
+"""The ``tracelabel`` command line (also ``flask --app tracelabel …``).
+
+Defining the commands loads only click: ``tracelabel --help`` lists them with their own help
+without loading the database, the services or the web. Each command imports what it uses when it
+runs, and a choice among a module's values (roles, label formats) is read when it is checked.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
 import json
 import sys
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 from flask import Flask, current_app
 from flask.cli import AppGroup, with_appcontext
-from sqlalchemy.orm import Session
 
-from tracelabel import codes, migrations
 from tracelabel.cli_demo import FACTORY_KEY, demo_command, seed_demo, serve, worker_command
-from tracelabel.cli_places import places_group, unsettled_summary
+from tracelabel.cli_places import places_group
 from tracelabel.cli_support import (
+    ChoiceFrom,
     OutputFile,
     fail,
     label_progress,
+    message_text,
     plural,
     public_url,
     say_which_url,
     unit_of_work,
     written_whole,
 )
-from tracelabel.config import audit_signing_key_path
-from tracelabel.extensions import Database
-from tracelabel.labels import TEMPLATES
-from tracelabel.models import ORGANIZATION_KINDS, ROLES
-from tracelabel.services import (
-    accounts,
-    audit,
-    audit_checkpoints,
-    audit_proof,
-    backups,
-    batches,
-    exports,
-    imports,
-    organizations,
-    published,
-    readiness,
-)
-from tracelabel.services.actors import OFFICIAL_ROLES, SYSTEM, scope_label
-from tracelabel.services.labels import (
-    FORMATS,
-    SYMBOLOGIES,
-    LabelRequest,
-    parse_units,
-    render_batch_labels,
-)
-from tracelabel.services.search import BatchFilters
-from tracelabel.web.errors import translate
 
-__all__ = ["COMMANDS", "FACTORY_KEY", "register"]  # FACTORY_KEY: kept importable from here
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+    from tracelabel.codes import CodeKeys
+    from tracelabel.services.labels import LabelRequest
+
+__all__ = ["COMMANDS", "FACTORY_KEY", "WHOLE_APP_COMMANDS", "register"]  # FACTORY_KEY: kept importable
 
 
 @click.group("db", cls=AppGroup)
@@ -65,6 +49,12 @@ def db_group() -> None:
 @click.option("--revision", default="head", show_default=True)
 def db_upgrade(revision: str) -> None:
     """Create or upgrade the database to the newest schema."""
+    from tracelabel import migrations
+    from tracelabel.cli_places import unsettled_summary
+    from tracelabel.extensions import Database
+    from tracelabel.services import published
+    from tracelabel.services.actors import SYSTEM
+
     migrations.upgrade(Database.engine_for(current_app), revision)
     click.echo(f"Database at revision {migrations.current_revision(Database.engine_for(current_app))}.")
     if revision == "head":
@@ -72,6 +62,11 @@ def db_upgrade(revision: str) -> None:
             frozen = published.backfill(session, SYSTEM)
         if frozen:
             click.echo(f"Froze the published record of {frozen} batches published before records existed.")
+        from tracelabel.worker import roll_up_scans  # the worker's job, run once here too
+
+        rolled = roll_up_scans(current_app)
+        if rolled:
+            click.echo(f"Rolled {rolled} scans and label runs up into the coverage dashboard's tallies.")
     if (migrations.current_revision(Database.engine_for(current_app)) or "") >= "0010":
         with unit_of_work() as session:
             summary = unsettled_summary(session)
@@ -83,6 +78,9 @@ def db_upgrade(revision: str) -> None:
 @click.option("--revision", default="-1", show_default=True, help="e.g. -1, or base for empty")
 def db_downgrade(revision: str) -> None:
     """Step the database schema back."""
+    from tracelabel import migrations
+    from tracelabel.extensions import Database
+
     migrations.downgrade(Database.engine_for(current_app), revision)
     click.echo(f"Database at revision {migrations.current_revision(Database.engine_for(current_app))}.")
 
@@ -99,6 +97,8 @@ def _organization_line(organization: Any, accounts_count: int) -> str:
 
 
 def _warn_foreign_products(session: Session, organization: Any) -> None:
+    from tracelabel.services import organizations
+
     for product in organizations.foreign_products(session, organization)[:20]:
         click.echo(f"warning: product {product.id} ({product.name}) of organization "
                    f"{product.organization_id} carries GTIN {product.gtin} under this "
@@ -107,7 +107,7 @@ def _warn_foreign_products(session: Session, organization: Any) -> None:
 
 @orgs_group.command("create")
 @click.argument("name")
-@click.option("--kind", type=click.Choice(ORGANIZATION_KINDS), default="cooperative",
+@click.option("--kind", type=ChoiceFrom("tracelabel.models:ORGANIZATION_KINDS"), default="cooperative",
               show_default=True)
 @click.option("--province")
 @click.option("--commune")
@@ -117,6 +117,9 @@ def _warn_foreign_products(session: Session, organization: Any) -> None:
               help="a GS1 company prefix, e.g. 8936045 (repeatable)")
 def orgs_create(name: str, kind: str, **details: Any) -> None:
     """Register an organization and print its id."""
+    from tracelabel.services import organizations
+    from tracelabel.services.actors import SYSTEM
+
     with unit_of_work() as session:
         organization = organizations.create_organization(session, SYSTEM, name=name, kind=kind,
                                                          **details)
@@ -127,7 +130,7 @@ def orgs_create(name: str, kind: str, **details: Any) -> None:
 @orgs_group.command("update")
 @click.argument("organization_id", type=int)
 @click.option("--name")
-@click.option("--kind", type=click.Choice(ORGANIZATION_KINDS))
+@click.option("--kind", type=ChoiceFrom("tracelabel.models:ORGANIZATION_KINDS"))
 @click.option("--province")
 @click.option("--commune")
 @click.option("--address")
@@ -142,6 +145,9 @@ def orgs_update(organization_id: int, gs1_prefixes: tuple[str, ...], clear_gs1_p
                 **details: Any) -> None:
     """Change an organization's details (an empty value clears one) or its GS1 company prefixes;
     a prefix that a product's GTIN depends on is not removed."""
+    from tracelabel.services import organizations
+    from tracelabel.services.actors import SYSTEM
+
     changes = {key: value for key, value in details.items() if value is not None}
     if gs1_prefixes and clear_gs1_prefixes:
         fail("Give --gs1-prefix or --clear-gs1-prefixes, not both.")
@@ -160,6 +166,9 @@ def orgs_update(organization_id: int, gs1_prefixes: tuple[str, ...], clear_gs1_p
 @orgs_group.command("list")
 def orgs_list() -> None:
     """List organizations: id, name, kind, province, GS1 company prefixes, accounts (tab-separated)."""
+    from tracelabel.services import organizations
+    from tracelabel.services.actors import SYSTEM
+
     with unit_of_work() as session:
         lines = [_organization_line(organization, count) for organization, count
                  in organizations.list_organizations(session, SYSTEM)]
@@ -181,7 +190,7 @@ def _read_password(from_stdin: bool) -> str:
 
 @users_group.command("create")
 @click.argument("email")
-@click.option("--role", type=click.Choice(ROLES), required=True)
+@click.option("--role", type=ChoiceFrom("tracelabel.models:ROLES"), required=True)
 @click.option("--org", "organization_id", type=int, help="organization id (producers)")
 @click.option("--name", "display_name")
 @click.option("--scope", help='inspectors and programme officials: a province ("Quảng Ninh", 22) '
@@ -190,6 +199,9 @@ def _read_password(from_stdin: bool) -> str:
 def users_create(email: str, role: str, organization_id: int | None, display_name: str | None,
                  scope: str | None, password_stdin: bool) -> None:
     """Create an account (the password is prompted for, or read from stdin)."""
+    from tracelabel.services import accounts
+    from tracelabel.services.actors import OFFICIAL_ROLES, SYSTEM, scope_label
+
     password = _read_password(password_stdin)
     with unit_of_work() as session:
         user = accounts.create_user(session, SYSTEM, email=email, password=password, role=role,
@@ -204,6 +216,9 @@ def users_create(email: str, role: str, organization_id: int | None, display_nam
 @click.argument("scope")
 def users_scope(email: str, scope: str) -> None:
     """Limit an inspector or programme official to a province (name or code), or national."""
+    from tracelabel.services import accounts
+    from tracelabel.services.actors import SYSTEM, scope_label
+
     with unit_of_work() as session:
         user = accounts.set_scope(session, SYSTEM, accounts.find_user(session, email).id, scope)
     click.echo(f"{user.email} now sees {scope_label(user.scope_province_code)}.")
@@ -213,6 +228,9 @@ def users_scope(email: str, scope: str) -> None:
 @click.argument("email")
 def users_deactivate(email: str) -> None:
     """Switch an account off: its sessions and API tokens are refused from the next request on."""
+    from tracelabel.services import accounts
+    from tracelabel.services.actors import SYSTEM
+
     with unit_of_work() as session:
         user = accounts.set_active(session, SYSTEM, accounts.find_user(session, email).id, False)
     click.echo(f"Deactivated {user.email}: its sessions and API tokens no longer work.")
@@ -222,6 +240,9 @@ def users_deactivate(email: str) -> None:
 @click.argument("email")
 def users_activate(email: str) -> None:
     """Switch an account on again (its unrevoked tokens work again; its person signs in afresh)."""
+    from tracelabel.services import accounts
+    from tracelabel.services.actors import SYSTEM
+
     with unit_of_work() as session:
         user = accounts.set_active(session, SYSTEM, accounts.find_user(session, email).id, True)
     click.echo(f"Activated {user.email}.")
@@ -233,6 +254,9 @@ def users_activate(email: str) -> None:
               help="read the new password from standard input (else one is generated and shown once)")
 def users_reset_password(email: str, password_stdin: bool) -> None:
     """Reset an account's password: its sessions end and a new one is asked for at sign-in."""
+    from tracelabel.services import accounts
+    from tracelabel.services.actors import SYSTEM
+
     password = sys.stdin.readline().rstrip("\r\n") if password_stdin else None
     if password_stdin and not password:
         fail("No password on standard input.")
@@ -259,6 +283,9 @@ def tokens_group() -> None:
               help="the token works for N more days")
 def tokens_create(email: str, name: str, expires: Any, expires_in_days: int | None) -> None:
     """Issue an API token for an account and print it (it is shown only once)."""
+    from tracelabel.services import accounts
+    from tracelabel.services.actors import SYSTEM
+
     if expires and expires_in_days:
         fail("Give --expires or --expires-in-days, not both.")
     last_day = expires.date() if expires else None
@@ -275,6 +302,9 @@ def tokens_create(email: str, name: str, expires: Any, expires_in_days: int | No
 def tokens_list(email: str | None) -> None:
     """List API tokens, newest first: id, owner, name, prefix, created, last used, expires,
     status (tab-separated)."""
+    from tracelabel.services import accounts
+    from tracelabel.services.actors import SYSTEM
+
     def when(moment: dt.datetime | None) -> str:
         return moment.astimezone(accounts.VIETNAM).strftime("%Y-%m-%d %H:%M") if moment else "-"
 
@@ -295,6 +325,9 @@ def tokens_list(email: str | None) -> None:
 @click.argument("token_id", type=int)
 def tokens_revoke(token_id: int) -> None:
     """Revoke an API token: it is refused from the next request on."""
+    from tracelabel.services import accounts
+    from tracelabel.services.actors import SYSTEM
+
     with unit_of_work() as session:
         token = accounts.revoke_token(session, SYSTEM, token_id)
         owner = token.user.email
@@ -312,17 +345,20 @@ def import_group() -> None:
 @click.option("--dry-run", is_flag=True, help="check every row and write nothing")
 def import_batches(csv_file: Any, organization_id: int, dry_run: bool) -> None:
     """Create draft batches from a CSV (UTF-8, `,` or `;`, Vietnamese or English headers)."""
+    from tracelabel.services import imports
+    from tracelabel.services.actors import SYSTEM
+
     with unit_of_work() as session:
         try:
             report = imports.import_batches(session, SYSTEM, csv_file.read(), dry_run=dry_run,
                                             organization_id=organization_id)
         except imports.ImportRejected as error:
-            fail(translate(error.message, error.params))
+            fail(message_text(error.message, error.params))
         except imports.UnknownOrganization as error:
-            fail(f"{translate(error.message, error.params)} `tracelabel orgs list` lists every "
+            fail(f"{message_text(error.message, error.params)} `tracelabel orgs list` lists every "
                  "organization with its id.")
         for error in report.errors:
-            click.echo(f"line {error.line}, {error.field}: {translate(error.message, error.params)}",
+            click.echo(f"line {error.line}, {error.field}: {message_text(error.message, error.params)}",
                        err=True)
         if not report.ok or dry_run:
             session.rollback()
@@ -335,9 +371,11 @@ def import_batches(csv_file: Any, organization_id: int, dry_run: bool) -> None:
 
 @click.command("labels")
 @click.argument("batch_code")
-@click.option("--format", "fmt", type=click.Choice(FORMATS), default="pdf", show_default=True)
-@click.option("--symbology", type=click.Choice(SYMBOLOGIES), default="qr", show_default=True)
-@click.option("--template", type=click.Choice(sorted(TEMPLATES)),
+@click.option("--format", "fmt", type=ChoiceFrom("tracelabel.services.labels:FORMATS"), default="pdf",
+              show_default=True)
+@click.option("--symbology", type=ChoiceFrom("tracelabel.services.labels:SYMBOLOGIES"), default="qr",
+              show_default=True)
+@click.option("--template", type=ChoiceFrom("tracelabel.labels:TEMPLATES", sort=True),
               help="default: a4-3x8 for pdf; for zpl the smallest roll that holds the symbology")
 @click.option("--units", help="unit serials FROM-TO (issued first, e.g. through the API)")
 @click.option("--dpi", type=click.IntRange(72, 1200), help="PNG resolution; ZPL: 203 or 300")
@@ -346,6 +384,10 @@ def import_batches(csv_file: Any, organization_id: int, dry_run: bool) -> None:
 def labels_command(batch_code: str, fmt: str, symbology: str, template: str | None, units: str | None,
                    dpi: int | None, output: str) -> None:
     """Write a published batch's labels to a file (PDF sheet, ZPL, PNG or SVG)."""
+    from tracelabel import codes
+    from tracelabel.services import batches
+    from tracelabel.services.labels import LabelRequest, parse_units
+
     request = LabelRequest(fmt=fmt, symbology=symbology, template=template, units=units, dpi=dpi)
     keys = codes.parse_code_keys(current_app.config["CODE_KEYS"])
     with unit_of_work() as session:
@@ -357,8 +399,11 @@ def labels_command(batch_code: str, fmt: str, symbology: str, template: str | No
     click.echo(f"Wrote {plural(written, 'label', 'labels')} to {output}.")
 
 
-def _write_labels(session: Session, batch_id: int, request: LabelRequest, keys: codes.CodeKeys,
+def _write_labels(session: Session, batch_id: int, request: LabelRequest, keys: CodeKeys,
                   output: str, total: int | None) -> int:
+    from tracelabel.services.actors import SYSTEM
+    from tracelabel.services.labels import render_batch_labels
+
     base_url = public_url()
     say_which_url(base_url)
     with written_whole(output) as out, label_progress(total) as progress:
@@ -372,6 +417,9 @@ def _write_labels(session: Session, batch_id: int, request: LabelRequest, keys: 
 @with_appcontext
 def readiness_command(batch_code: str, strict: bool) -> None:
     """List which of the ten items of Circular 02/2024 a batch's trace would lack."""
+    from tracelabel.services import batches, readiness
+    from tracelabel.services.actors import SYSTEM
+
     with unit_of_work() as session:
         batch = batches.find_batch_by_code(session, batch_code)
         if batch is None:
@@ -380,7 +428,7 @@ def readiness_command(batch_code: str, strict: bool) -> None:
     for key, label in readiness.ITEMS.items():
         click.echo(f"  [{'x' if report.item_ok(key) else ' '}] {label}")
     for gap in report.gaps:
-        click.echo(f"  - {translate(gap.message, gap.params)}")
+        click.echo(f"  - {message_text(gap.message, gap.params)}")
     click.echo("Ready: the trace shows every item." if report.ready
                else f"{plural(len(report.gaps), 'gap', 'gaps')} to fill before the trace is complete.")
     if strict and not report.ready:
@@ -402,6 +450,10 @@ def readiness_command(batch_code: str, strict: bool) -> None:
 @with_appcontext
 def export_command(fmt: str, output: str, **filters: Any) -> None:
     """Export origin chains as GS1 EPCIS 2.0 JSON-LD or the sortable CSV (UTF-8 with BOM)."""
+    from tracelabel.services import exports
+    from tracelabel.services.actors import SYSTEM
+    from tracelabel.services.search import BatchFilters
+
     for key in ("produced_from", "produced_to"):
         filters[key] = filters[key].date() if filters[key] else None
     writer = exports.write_epcis if fmt == "epcis" else exports.write_csv
@@ -419,6 +471,8 @@ def export_command(fmt: str, output: str, **filters: Any) -> None:
 @with_appcontext
 def backup_command(output: str) -> None:
     """Back up the SQLite database (online, consistent) with the instance's keys."""
+    from tracelabel.services import backups
+
     try:
         size = backups.write_backup(current_app.config["DATABASE_URL"], current_app.instance_path,
                                     output)
@@ -435,6 +489,9 @@ def backup_command(output: str) -> None:
 @with_appcontext
 def restore_command(archive: str, force: bool) -> None:
     """Restore a backup into this instance (stop the server first)."""
+    from tracelabel.extensions import Database
+    from tracelabel.services import backups
+
     Database.engine_for(current_app).dispose()
     try:
         backups.restore_backup(archive, current_app.config["DATABASE_URL"],
@@ -469,6 +526,8 @@ def _saved_checkpoints(path: str) -> Any:
 def audit_verify(saved: str | None) -> None:
     """Walk the audit chain and check it against signed checkpoints; exit 1 naming the first
     changed entry."""
+    from tracelabel.services import audit, audit_proof
+
     document = _saved_checkpoints(saved) if saved else None
     with unit_of_work() as session:
         try:
@@ -492,6 +551,9 @@ def audit_verify(saved: str | None) -> None:
 @audit_group.command("checkpoint")
 def audit_checkpoint() -> None:
     """Sign a checkpoint of the chain's head with the audit signing key (run it from cron)."""
+    from tracelabel.config import audit_signing_key_path
+    from tracelabel.services import audit_checkpoints
+
     path, create = audit_signing_key_path(current_app.config, current_app.instance_path)
     with unit_of_work() as session:
         key = audit_checkpoints.load_signing_key(path, create)
@@ -508,6 +570,8 @@ def audit_checkpoint() -> None:
 COMMANDS = (db_group, orgs_group, users_group, tokens_group, import_group, labels_command,
             readiness_command, export_command, backup_command, restore_command, audit_group,
             seed_demo, serve, demo_command, places_group, worker_command)
+# Commands that serve or run jobs get the whole app; the others only its settings and database.
+WHOLE_APP_COMMANDS = frozenset({"serve", "demo", "worker"})
 
 
 def register(app: Flask) -> None:

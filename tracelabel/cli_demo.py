@@ -1,4 +1,5 @@
-"""The demo and the server: ``seed-demo``, ``demo`` and ``serve``."""
+"""The demo and the server: ``seed-demo``, ``demo`` and ``serve`` (importing what they use as they
+run, as every command does)."""
 
 from __future__ import annotations
 
@@ -7,20 +8,18 @@ import os
 import socket
 import subprocess
 import sys
+from typing import TYPE_CHECKING
 
 import click
-from alembic.script import ScriptDirectory
 from flask import Flask, current_app
 from flask.cli import with_appcontext
-from gunicorn.app.base import BaseApplication
-from sqlalchemy import Engine, inspect
 
-from tracelabel import migrations
 from tracelabel.cli_support import DEFAULT_PUBLIC_URL, fail, public_url, unit_of_work
-from tracelabel.extensions import Database
-from tracelabel.links import batch_trace_url
-from tracelabel.services import demo, published
-from tracelabel.services.actors import SYSTEM
+
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
+
+    from tracelabel.services.demo import DemoLogins
 
 FACTORY_KEY = "tracelabel.factory"
 
@@ -49,6 +48,13 @@ def prepare_schema(engine: Engine) -> None:
     Migrations record their revision, so running them again changes nothing. A database with
     tables but no revision was made without migrations (the tests' ``create_all``): left as is.
     """
+    from alembic.script import ScriptDirectory
+    from sqlalchemy import inspect
+
+    from tracelabel import migrations
+    from tracelabel.services import published
+    from tracelabel.services.actors import SYSTEM
+
     current = migrations.current_revision(engine)
     if current is None and inspect(engine).get_table_names():
         return
@@ -64,13 +70,19 @@ def prepare_schema(engine: Engine) -> None:
 def seed_demo() -> None:
     """Create or upgrade the schema, then load the demo producers, products and batches (safe to
     run again)."""
+    from tracelabel.extensions import Database
+    from tracelabel.services import demo
+
     prepare_schema(Database.engine_for(current_app))
     with unit_of_work() as session:
         logins = demo.seed(session, current_app.instance_path)
     _print_demo(logins)
 
 
-def _print_demo(logins: demo.DemoLogins) -> None:
+def _print_demo(logins: DemoLogins) -> None:
+    from tracelabel.links import batch_trace_url
+    from tracelabel.services import demo
+
     click.echo("Demo accounts:")
     for email, password, role in logins.accounts:
         click.echo(f"  {role:<9} {email}  password: {password}")
@@ -102,6 +114,9 @@ def serve(host: str, port: int, workers: int) -> None:
 @click.option("--no-serve", is_flag=True, help="prepare the demo without starting the server")
 def demo_command(host: str, port: int, workers: int, no_serve: bool) -> None:
     """Upgrade the database, load the demo data, print logins and trace URLs, then serve."""
+    from tracelabel.extensions import Database
+    from tracelabel.services import demo
+
     if not no_serve:
         check_port(host, port)
         _serve_codes_at(f"http://{host}:{port}")
@@ -127,7 +142,7 @@ def demo_command(host: str, port: int, workers: int, no_serve: bool) -> None:
 def worker_command(workers: int) -> None:
     """Run a job worker: large label runs and imports (Ctrl+C stops it once its jobs are done;
     a job it was running when killed is taken over by the next worker)."""
-    from tracelabel import worker  # the queue library loads for this command only
+    from tracelabel import worker
 
     where = "Redis" if worker.queue_url(current_app.config) else "SQLite in the instance folder"
     click.echo(f"Job worker ({workers} at once), queue on {where}; Ctrl+C to stop.")
@@ -142,6 +157,8 @@ def start_worker_process(instance_path: str) -> subprocess.Popen[bytes]:
 
 def _serve_codes_at(served_at: str) -> None:
     """Unconfigured: print, serve and remember for later commands the address the demo listens on."""
+    from tracelabel.services import demo
+
     if current_app.config["PUBLIC_URL"] != DEFAULT_PUBLIC_URL:
         return
     os.environ["TRACELABEL_PUBLIC_URL"] = served_at  # the workers' own apps read it too
@@ -156,6 +173,10 @@ def run_gunicorn(app: Flask, host: str, port: int, workers: int) -> None:
     for the command, and a worker serving that same app object would share one ``g`` (and one
     database session) across every request instead of getting a fresh one per request.
     """
+    from gunicorn.app.base import BaseApplication
+
+    from tracelabel.extensions import Database
+
     factory = app.extensions[FACTORY_KEY]
 
     class Server(BaseApplication):

@@ -1,15 +1,17 @@
-"""``tracelabel places``: places written as text that await their official units."""
+"""``tracelabel places``: places written as text that await their official units (importing what
+they use as they run, as every command does)."""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import click
 from flask.cli import AppGroup
-from sqlalchemy.orm import Session
 
-from tracelabel import admin_units
-from tracelabel.cli_support import plural, unit_of_work
-from tracelabel.services import places
-from tracelabel.services.actors import SYSTEM
+from tracelabel.cli_support import ChoiceFrom, plural, unit_of_work
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
 
 
 @click.group("places", cls=AppGroup)
@@ -19,6 +21,8 @@ def places_group() -> None:
 
 def unsettled_summary(session: Session) -> str | None:
     """One line saying how many places await a person, or None when none does."""
+    from tracelabel.services import places
+
     counts = places.count_unsettled(session)
     total = sum(counts.values())
     if not total:
@@ -32,6 +36,9 @@ def unsettled_summary(session: Session) -> str | None:
 def places_list() -> None:
     """List the records whose place awaits its units: kind, id, name, organization, commune,
     province (tab-separated)."""
+    from tracelabel.services import places
+    from tracelabel.services.actors import SYSTEM
+
     with unit_of_work() as session:
         rows = places.unsettled_places(session, SYSTEM)
     click.echo("\t".join(["kind", "id", "name", "organization", "commune", "province"]))
@@ -44,12 +51,15 @@ def places_list() -> None:
 
 
 @places_group.command("set")
-@click.argument("kind", type=click.Choice(list(places.KINDS)))
+@click.argument("kind", type=ChoiceFrom("tracelabel.services.places:KINDS"))
 @click.argument("record_id", type=int)
 @click.option("--province", required=True, help='name or code, e.g. "Quảng Ninh" or 22')
 @click.option("--commune", help='name or code inside the province, e.g. "Bình Liêu" or 06838')
 def places_set(kind: str, record_id: int, province: str, commune: str | None) -> None:
     """Set the official province and commune of an organization, area or facility."""
+    from tracelabel.services import places
+    from tracelabel.services.actors import SYSTEM
+
     with unit_of_work() as session:
         record = places.settle_place(session, SYSTEM, kind, record_id, province, commune)
         line = f"{kind} {record.id}: {places.place_view(record)['commune'] or '-'}, {record.province}"
@@ -63,6 +73,8 @@ def places_set(kind: str, record_id: int, province: str, commune: str | None) ->
 def places_find(text: str, province: str | None) -> None:
     """Show the official unit a name or code finds (a province, or a commune with --province or
     when the text names no province)."""
+    from tracelabel import admin_units
+
     try:
         if province is None:
             try:

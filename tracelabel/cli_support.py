@@ -1,23 +1,27 @@
-"""What every command shares: clear failures, one unit of work, output files written whole."""
+"""What every command shares: clear failures, one unit of work, output files written whole.
+
+Like the commands, it loads the database and the services only when a command uses them.
+"""
 
 from __future__ import annotations
 
+import functools
+import importlib
 import os
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 import click
 from flask import current_app
-from sqlalchemy.orm import Session
 
 from tracelabel.config import DEFAULTS
-from tracelabel.extensions import Database
-from tracelabel.services import demo
 from tracelabel.services.errors import DomainError
-from tracelabel.web.errors import translate
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
 
 DEFAULT_PUBLIC_URL = DEFAULTS["PUBLIC_URL"]
 # Below this many labels a run takes a second or two: a bar would only flicker.
@@ -30,10 +34,15 @@ def fail(message: str) -> None:
     raise click.ClickException(message)
 
 
+def message_text(message: str, params: dict[str, Any]) -> str:
+    """A domain message with its parameters, as written: the command line has no visitor's language."""
+    return message % params if params else message
+
+
 def describe(error: DomainError) -> str:
     """A domain error as one line per problem, fields named."""
-    lines = [translate(error.message, error.params)]
-    lines += [f"  {e.field}: {translate(e.message, e.params)}" for e in error.errors]
+    lines = [message_text(error.message, error.params)]
+    lines += [f"  {e.field}: {message_text(e.message, e.params)}" for e in error.errors]
     return "\n".join(lines)
 
 
@@ -45,6 +54,8 @@ def plural(count: int, singular: str, plural_form: str) -> str:
 @contextmanager
 def unit_of_work() -> Iterator[Session]:
     """A session committed once at the end, rolled back on any error."""
+    from tracelabel.extensions import Database
+
     session = Database.session_factory_for(current_app)()
     try:
         yield session
@@ -54,6 +65,23 @@ def unit_of_work() -> Iterator[Session]:
         fail(describe(error))
     finally:
         session.close()
+
+
+class ChoiceFrom(click.Choice):
+    """A choice among the values of a module's constant (``"module:NAME"``), imported when the
+    choice is first checked or shown, not when the command is defined."""
+
+    def __init__(self, source: str, *, sort: bool = False) -> None:
+        self.source = source
+        self.sort = sort
+        self.case_sensitive = True
+
+    @functools.cached_property
+    def choices(self) -> tuple[Any, ...]:  # type: ignore[override]
+        """The constant's values (a mapping's keys), sorted if asked."""
+        module, _, name = self.source.partition(":")
+        values = getattr(importlib.import_module(module), name)
+        return tuple(sorted(values) if self.sort else values)
 
 
 class OutputFile(click.Path):
@@ -114,6 +142,8 @@ def label_progress(total: int | None,
 
 def public_url() -> str:
     """The base URL codes carry: the configured one, else the one ``tracelabel demo`` served at."""
+    from tracelabel.services import demo
+
     configured = current_app.config["PUBLIC_URL"]
     if configured != DEFAULT_PUBLIC_URL:
         return configured

@@ -7,7 +7,7 @@ import secrets
 from pathlib import Path
 from typing import Any
 
-from tracelabel import codes, nfc
+from tracelabel import codes
 
 ENV_PREFIX = "TRACELABEL_"
 SECRET_KEY_FILE = "secret_key"  # noqa: S105 - a file name, not a secret
@@ -116,8 +116,14 @@ def fill_generated_secrets(config: dict[str, Any], instance_path: str) -> None:
         config["SCAN_SALT"] = config["SECRET_KEY"]
     if not config.get("NFC_KEY"):
         config["NFC_KEY"] = read_or_create_secret(
-            instance_path, NFC_KEY_FILE, nfc.generate_storage_key
+            instance_path, NFC_KEY_FILE, _new_nfc_key
         )
+
+
+def _new_nfc_key() -> str:
+    from tracelabel import nfc  # cryptography loads only when a key is made
+
+    return nfc.generate_storage_key()
 
 
 def audit_signing_key_path(config: dict[str, Any], instance_path: str) -> tuple[Path, bool]:

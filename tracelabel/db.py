@@ -3,14 +3,21 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import logging
 import os
+import re
 import stat
+import time
+import weakref
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import DateTime, Engine, MetaData, create_engine, event
 from sqlalchemy.engine import URL, Dialect, ExceptionContext, make_url
+from sqlalchemy.exc import DBAPIError, DisconnectionError
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.pool import StaticPool
 from sqlalchemy.types import TypeDecorator
@@ -141,10 +148,119 @@ def make_engine(url: str, *, echo: bool = False) -> Engine:
         return engine
     if url.startswith("postgresql://"):
         url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
-    options.update(pool_pre_ping=True, pool_size=5, max_overflow=10)
+    options.update(pool_size=5, max_overflow=10)
     engine = create_engine(url, **options)
     _keep_values_out_of_errors(engine)
+    _ping_after_idle(engine)
     return engine
+
+
+# A connection idle this long is pinged before use. A ping on every checkout (pool_pre_ping) costs
+# a round trip per request; a busy server's connections are never idle that long. After a database
+# restart, the first statement on a dead connection fails (503, nothing saved) and every connection
+# returned to the pool before then is pinged before its next use.
+IDLE_BEFORE_PING_SECONDS = 10.0
+_CONNECTION_LOST_AT: weakref.WeakKeyDictionary[Any, float] = weakref.WeakKeyDictionary()
+
+
+def _ping_after_idle(engine: Engine) -> None:
+    @event.listens_for(engine, "checkin")
+    def _idle_from_now(_dbapi_connection: Any, record: Any) -> None:
+        if record is not None:
+            record.info["idle_since"] = time.monotonic()
+
+    @event.listens_for(engine, "checkout")
+    def _ping_if_idle(dbapi_connection: Any, record: Any, _proxy: Any) -> None:
+        idle_since = record.info.pop("idle_since", None)
+        if idle_since is None or (time.monotonic() - idle_since < IDLE_BEFORE_PING_SECONDS and
+                                  idle_since > _CONNECTION_LOST_AT.get(engine.pool, 0.0)):
+            return
+        try:
+            engine.dialect.do_ping(dbapi_connection)
+        except engine.dialect.loaded_dbapi.Error as error:
+            raise DisconnectionError("connection lost while idle") from error  # the pool reconnects
+
+
+@contextmanager
+def driver_cursor(session: Session) -> Iterator[Any]:
+    """A DBAPI cursor in the session's transaction, for the few statements every scan runs.
+
+    SQLAlchemy's statement execution costs several times the statement itself on SQLite, so the
+    scan path talks to the driver: SQL in the driver's parameter style (``driver_sql``), values
+    converted by the caller. A connection found dead is still invalidated, never handed out again.
+    """
+    connection = session.connection()
+    cursor = connection.connection.cursor()
+    try:
+        yield cursor
+    except connection.dialect.loaded_dbapi.Error as error:
+        lost = connection.dialect.is_disconnect(error, connection.connection.dbapi_connection, cursor)
+        if lost:
+            _CONNECTION_LOST_AT[connection.engine.pool] = time.monotonic()
+            connection.invalidate(error)
+        raise _as_sqlalchemy_error(connection.dialect, error, lost) from error
+    finally:
+        if not connection.invalidated:
+            cursor.close()
+
+
+def _as_sqlalchemy_error(dialect: Dialect, error: Exception, lost: bool) -> DBAPIError:
+    """A driver's error as SQLAlchemy would raise it (the error pages answer a lost database with
+    503), its message cut to the first line as for every other statement."""
+    error.args = (str(error).partition("\n")[0],)
+    return DBAPIError.instance(None, None, error, dialect.loaded_dbapi.Error, hide_parameters=True,
+                               connection_invalidated=lost, dialect=dialect)
+
+
+@contextmanager
+def committed_cursor(engine: Engine) -> Iterator[Any]:
+    """A DBAPI cursor on a pooled connection of its own, outside any session: its work is committed
+    when the block ends and rolled back if it raises (on PostgreSQL each statement commits itself).
+
+    For a unit of work of a few statements run on every request (a scan): an ORM session and its
+    transaction cost several times what the statements do.
+    """
+    connection = engine.raw_connection()
+    postgres = engine.dialect.name == "postgresql"
+    try:
+        if postgres:
+            connection.driver_connection.autocommit = True
+        cursor = connection.cursor()
+        yield cursor
+        cursor.close()
+        connection.commit()
+    except engine.dialect.loaded_dbapi.Error as error:
+        lost = engine.dialect.is_disconnect(error, connection.dbapi_connection, None)
+        if lost:
+            _CONNECTION_LOST_AT[engine.pool] = time.monotonic()
+            connection.invalidate(error)
+        else:
+            connection.rollback()
+        raise _as_sqlalchemy_error(engine.dialect, error, lost) from error
+    except BaseException:
+        connection.rollback()
+        raise
+    finally:
+        if postgres and connection.is_valid:
+            connection.driver_connection.autocommit = False
+        connection.close()
+
+
+@functools.lru_cache(maxsize=64)
+def driver_sql(sql: str, dialect_name: str) -> str:
+    """SQL written with ``:name`` parameters, in the driver's style (``%(name)s`` for psycopg)."""
+    if dialect_name != "postgresql":
+        return sql
+    return re.sub(r"(?<![:\w]):(\w+)", r"%(\1)s", sql.replace("%", "%%"))
+
+
+@functools.lru_cache(maxsize=8)
+def datetime_codec(dialect: Dialect) -> tuple[Callable[[Any], Any], Callable[[Any], Any]]:
+    """How UTCDateTime writes a value for the driver and reads one back, on this dialect."""
+    column_type = UTCDateTime().dialect_impl(dialect)
+    write = column_type.bind_processor(dialect) or (lambda value: value)
+    read = column_type.result_processor(dialect, None) or (lambda value: value)
+    return write, read
 
 
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:

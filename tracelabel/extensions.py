@@ -1,21 +1,21 @@
-"""Extensions, created unbound and initialised by ``create_app``."""
+"""Extensions, created unbound and initialised by ``create_app``.
+
+The database lives here; the web's own extensions (the API document, translations, sign-in,
+CSRF) live in ``tracelabel.web.extensions`` and are reachable from here too, imported on first
+use, so that a command that only reads the database does not load them.
+"""
 
 from __future__ import annotations
 
-import http
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import marshmallow as ma
 from flask import Flask, current_app, g, request
-from flask_babel import Babel
-from flask_login import LoginManager
-from flask_smorest import Api
-from flask_smorest.utils import prepare_response
-from flask_wtf.csrf import CSRFProtect
-from sqlalchemy import Engine
-from sqlalchemy.orm import Session, sessionmaker
 
 from tracelabel.db import make_engine, make_session_factory
+
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
+    from sqlalchemy.orm import Session, sessionmaker
 
 EXTENSION_KEY = "tracelabel.database"
 
@@ -53,49 +53,6 @@ class Database:
             session.close()
 
 
-class FieldProblemSchema(ma.Schema):
-    """One refused field (``line`` for a CSV row)."""
-
-    field = ma.fields.String()
-    message = ma.fields.String()
-    line = ma.fields.Integer()
-
-
-class ProblemSchema(ma.Schema):
-    """An RFC 9457 problem document, as every API error answers."""
-
-    type = ma.fields.String()
-    title = ma.fields.String()
-    status = ma.fields.Integer()
-    detail = ma.fields.String()
-    errors = ma.fields.List(ma.fields.Nested(FieldProblemSchema))
-
-
-class TracelabelApi(Api):
-    """flask-smorest's Api, leaving error pages to ``web.errors`` (problem+json under /api/)."""
-
-    ERROR_SCHEMA = ProblemSchema
-    PROBLEM_CONTENT_TYPE = "application/problem+json"
-
-    def _register_responses(self) -> None:
-        """Document every error status (and the default error) as a problem+json document."""
-        for status in http.HTTPStatus:
-            response: dict[str, Any] = {"description": status.phrase}
-            if not (100 <= status < 200) and status not in (204, 304):
-                response["schema"] = self.ERROR_SCHEMA
-            prepare_response(response, self.spec, self.PROBLEM_CONTENT_TYPE)
-            self.spec.components.response(status.name, response, lazy=True)
-        response = {"description": "Default error response", "schema": self.ERROR_SCHEMA}
-        prepare_response(response, self.spec, self.PROBLEM_CONTENT_TYPE)
-        self.spec.components.response("DEFAULT_ERROR", response, lazy=True)
-
-    def _register_error_handlers(self) -> None:  # the app registers its own
-        return None
-
-    def handle_http_exception(self, error: Any) -> Any:  # pragma: no cover - never registered
-        raise error
-
-
 LANGUAGES = ("vi", "en")
 LANGUAGE_COOKIE = "lang"
 
@@ -108,8 +65,15 @@ def select_locale() -> str:
     return request.accept_languages.best_match(LANGUAGES) or LANGUAGES[0]
 
 
+WEB_EXTENSIONS = frozenset({"api", "babel", "login_manager", "csrf", "TracelabelApi", "ProblemSchema"})
+
 db = Database()
-api = TracelabelApi()
-babel = Babel()
-login_manager = LoginManager()
-csrf = CSRFProtect()
+
+
+def __getattr__(name: str) -> Any:
+    """The web's extensions, from ``tracelabel.web.extensions`` (imported now)."""
+    if name in WEB_EXTENSIONS:
+        from tracelabel.web import extensions as web_extensions
+
+        return getattr(web_extensions, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -23,9 +23,10 @@ from flask import Flask
 from sqlalchemy.orm import Session
 
 from tracelabel import codes
+from tracelabel.db import utcnow
 from tracelabel.extensions import Database
 from tracelabel.models import Job, User
-from tracelabel.services import imports, jobs
+from tracelabel.services import exports, imports, jobs, scan_tallies
 from tracelabel.services.accounts import actor_for
 from tracelabel.services.errors import DomainError, FieldError
 from tracelabel.services.labels import MEDIA_TYPES, LabelRequest, render_batch_labels
@@ -55,6 +56,8 @@ def make_queue(app: Flask) -> tuple[Any, Any]:
         queue = SqliteHuey(name, filename=str(path))
     task = queue.task(name=TASK_NAME)(lambda job_id: run_job(app, job_id))
     queue.periodic_task(crontab(minute="*"), name="tracelabel.sweep")(lambda: sweep(app))
+    queue.periodic_task(crontab(minute="*"), name="tracelabel.roll_up_scans")(
+        lambda: roll_up_scans(app))
     return queue, task
 
 
@@ -94,6 +97,17 @@ def sweep(app: Flask) -> int:
     for job_id in found.requeue:
         enqueue(app, job_id)
     return len(found.requeue)
+
+
+def roll_up_scans(app: Flask) -> int:
+    """Fold the scans recorded since the last roll-up into the dashboard's tallies, committing
+    each chunk; returns how many scan ids were folded in."""
+    rolled = 0
+    with Database.session_factory_for(app)() as session:
+        while moved := scan_tallies.roll_up(session, utcnow()):
+            session.commit()
+            rolled += moved
+    return rolled
 
 
 class Progress:
@@ -208,8 +222,24 @@ def run_import(app: Flask, session: Session, job: Job, progress: Progress) -> No
     source.unlink(missing_ok=True)
 
 
+def run_export(app: Flask, session: Session, job: Job, progress: Progress) -> None:
+    """An export: the chains of the batches matching the job's filters, as its owner sees them
+    (a scoped official's province only), written to a file; it writes nothing in the database."""
+    params = job.parameters
+    actor = _actor(session, job)
+    media_type, extension = exports.FILE_TYPES[params["format"]]
+    path, written = _written(jobs.results_folder(app.instance_path), job, extension, lambda out:
+                             exports.write_export(session, actor, params, out, progress.count))
+    if jobs.finish_job(session, job, result=written, path=path, name=params["filename"],
+                       media_type=media_type, keep=keep_results(app)):
+        session.commit()
+    else:  # cancelled meanwhile
+        session.rollback()
+        path.unlink(missing_ok=True)
+
+
 RUNNERS: dict[str, Callable[[Flask, Session, Job, Progress], None]] = {
-    "labels": run_labels, "import": run_import}
+    "labels": run_labels, "import": run_import, "export": run_export}
 
 
 def keep_results(app: Flask) -> Any:

@@ -1,72 +1,55 @@
 """The coverage dashboard at province scale:
 python tests/benchmarks/programme.py [--database-url URL] [--producers N] [--products N]
-[--batches N] [--scans N].
+[--batches N] [--scans N] [--keep | --reuse URL].
 
 Builds one province (Quảng Ninh) through the real schema — by default 2,000 producers, 5,000 OCOP
 products, 1,000,000 batches (a label run for every other one) and 10,000,000 scans over the last
-two years — written in bulk (executemany; COPY on PostgreSQL for the scans), then times:
+two years, batches and scans written in SQL (``world.py``) — then times:
 
-- the first roll-up of every scan into the tallies (a one-off, at the first read after an upgrade);
+- the first roll-up of every scan into the tallies (the worker's job, never a request's);
 - the dashboard's computation (``services.programme.coverage``, what the page, the API and the
-  workbook share), median of a few reads, as of today and as of 90 days ago;
+  workbook share), median of a few reads, as of today and as of 90 days and a year ago;
+- the same with a tail of scans recorded since the last roll-up (read live, not rolled up);
 - a page of a list behind a figure.
 
 Prints the figures and the counts. Without --database-url the database is a SQLite file in a
 temporary folder; with a PostgreSQL URL, a database named tracelabel_bench_programme is created
-beside the one given.
+beside the one given and dropped at the end (unless --keep; --reuse times such a kept one).
 """
 
 from __future__ import annotations
 
 import argparse
 import datetime as dt
-import io
-import random
 import statistics
+import sys
 import tempfile
 import time
 from pathlib import Path
 
-from sqlalchemy import insert, text
-from sqlalchemy.engine import make_url
+from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
 
-import tracelabel.models
-from tracelabel import admin_units, codes
-from tracelabel.db import Base, make_engine, utcnow
+from tests.benchmarks import world
+from tracelabel import admin_units
+from tracelabel.db import make_engine, utcnow
 from tracelabel.models import (
-    Batch,
     Certificate,
-    LabelRun,
     Organization,
     Product,
     ProductPhoto,
     RawMaterialArea,
     Scan,
-    TraceEvent,
 )
-from tracelabel.services import programme
+from tracelabel.services import programme, scan_tallies
 from tracelabel.services.actors import Actor
 
 PROVINCE = "22"
 OFFICIAL = Actor(user_id=None, role="programme", organization_id=None, label="benchmark",
                  scope_province_code=PROVINCE)
-CHUNK = 50_000
 REPEATS = 5
+TAIL = 2_000  # scans recorded since the last roll-up (a few minutes of a busy province)
 GROUPS = ("food", "beverage", "herbal", "handicraft", "ornamental", "tourism")
-
-
-def database_url(base: str | None, folder: Path) -> str:
-    """A fresh, empty database."""
-    if not base:
-        return f"sqlite:///{folder / 'programme.db'}"
-    admin = make_engine(base)
-    with admin.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
-        connection.execute(text('DROP DATABASE IF EXISTS "tracelabel_bench_programme"'))
-        connection.execute(text('CREATE DATABASE "tracelabel_bench_programme"'))
-    admin.dispose()
-    return make_url(base).set(database="tracelabel_bench_programme").render_as_string(
-        hide_password=False)
 
 
 def _catalog(connection, producers: int, products: int, today: dt.date) -> None:
@@ -102,71 +85,23 @@ def _photos(connection, products: int) -> None:
         for i in range(1, products + 1) if i % 10])
 
 
-def _batches(engine, producers: int, products: int, batches: int) -> None:
-    now, rng = utcnow(), random.Random(7)
-    for start in range(1, batches + 1, CHUNK):
-        rows, runs, events, links = [], [], [], []
-        for n in range(start, min(start + CHUNK, batches + 1)):
-            product = rng.randrange(1, products + 1)
-            organization = (product - 1) % producers + 1
-            published = now - dt.timedelta(days=rng.randrange(0, 720))
-            status = "published" if n % 20 else "recalled"
-            rows.append({"id": n, "code": codes.new_batch_code(), "organization_id": organization,
-                         "product_id": product, "lot": f"L{n:08d}",
-                         "production_date": published.date(), "expiry_date": published.date()
-                         + dt.timedelta(days=365), "status": status, "published_at": published,
-                         "status_changed_at": published, "units_issued": 0, "version": 1,
-                         "created_at": published, "updated_at": published})
-            links.append({"batch_id": n, "area_id": organization})
-            events.append({"batch_id": n, "step": "harvesting", "occurred_at": published,
-                           "occurred_offset_minutes": 420, "area_id": organization,
-                           "recorded_at": published})
-            if n % 2:
-                runs.append({"batch_id": n, "created_at": published, "output_format": "pdf",
-                             "symbology": "qr", "template": "a4-3x8", "label_count": 24})
-        with engine.begin() as connection:
-            connection.execute(insert(Batch), rows)
-            connection.execute(insert(tracelabel.models.batch_areas), links)
-            connection.execute(insert(TraceEvent), events)
-            connection.execute(insert(LabelRun), runs)
-
-
-def _scans(engine, batches: int, scans: int) -> None:
-    """Scans over the last two years, newest last (ids follow time, as in production)."""
-    rng = random.Random(11)
-    start = utcnow() - dt.timedelta(days=730)
-    step = dt.timedelta(days=730) / max(scans, 1)
-    for first in range(0, scans, CHUNK * 4):
-        count = min(CHUNK * 4, scans - first)
-        rows = [(rng.randrange(1, batches + 1), 0, start + step * (first + k), f"{k % 997:x}")
-                for k in range(count)]
-        with engine.begin() as connection:
-            if engine.dialect.name == "postgresql":
-                buffer = io.StringIO("".join(f"{b}\t{s}\t{t.isoformat()}\t{h}\n"
-                                             for b, s, t, h in rows))
-                raw = connection.connection.driver_connection
-                with raw.cursor().copy("COPY scans (batch_id, serial, scanned_at, client_hash) "
-                                       "FROM STDIN") as copy:
-                    copy.write(buffer.getvalue())
-            else:
-                connection.execute(insert(Scan), [
-                    {"batch_id": b, "serial": s, "scanned_at": t, "client_hash": h}
-                    for b, s, t, h in rows])
-
-
 def fill(url: str, sizes: argparse.Namespace) -> None:
-    """Write the province."""
+    """Write the province: the catalogue row by row (thousands), batches and scans in SQL."""
     engine = make_engine(url)
-    Base.metadata.create_all(engine)
+    world.create_schema(engine)
     today = dt.date.today()
     with engine.begin() as connection:
         _catalog(connection, sizes.producers, sizes.products, today)
         _photos(connection, sizes.products)
-    _batches(engine, sizes.producers, sizes.products, sizes.batches)
-    _scans(engine, sizes.batches, sizes.scans)
-    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
-        connection.execute(text("VACUUM ANALYZE" if engine.dialect.name == "postgresql"
-                                else "ANALYZE"))
+    product = f"(n * 7919) % {sizes.products} + 1"
+    world.write_batches(engine, sizes.batches, product=product,
+                        organization=f"(({product}) - 1) % {sizes.producers} + 1",
+                        status="CASE WHEN n % 19 = 0 THEN 'recalled' ELSE 'published' END",
+                        days_ago="(n * 104729) % 720",
+                        label_runs=f"n % 3 = 0 AND ({product}) % 10 <> 0",
+                        area=f"(({product}) - 1) % {sizes.producers} + 1")
+    world.write_scans(engine, sizes.scans, sizes.batches)
+    world.analyze(engine)
     engine.dispose()
 
 
@@ -176,54 +111,95 @@ def timed(function) -> tuple[float, object]:
     return (time.perf_counter() - started) * 1000, result
 
 
-def measure(url: str) -> None:
+def roll_up_everything(engine) -> int:
+    """Run the worker's roll-up until nothing is left; returns the scans folded in."""
+    rolled = 0
+    with Session(engine) as session:
+        while moved := scan_tallies.roll_up(session, utcnow()):
+            session.commit()
+            rolled += moved
+    return rolled
+
+
+def dashboard(session: Session, label: str, as_of: dt.date) -> None:
+    """Median of a few reads of the coverage, and its figures."""
+    samples, found = [], None
+    for _ in range(REPEATS):
+        ms, found = timed(lambda: programme.coverage(session, OFFICIAL, None, as_of, utcnow()))
+        session.commit()
+        samples.append(ms)
+    totals = found.totals
+    print(f"dashboard as of {label}: median {statistics.median(samples):.0f} ms "
+          f"(min {min(samples):.0f}, max {max(samples):.0f}); OCOP products "
+          f"{totals.ocop_products}, labelled {totals.labelled} ({totals.labelled_percent} %), "
+          f"meeting Circular 02 {totals.meeting_circular_02}, scanned 30/90 days "
+          f"{totals.scanned_30_days}/{totals.scanned_90_days}, due {found.reevaluation_due}, "
+          f"lapsed {found.lapsed}, communes {len(found.by_commune)}, scans in 52 weeks "
+          f"{sum(n for _w, n in found.scans_per_week):,}", flush=True)
+
+
+def add_tail(engine, batches: int) -> None:
+    """Scans recorded in the last seconds, not rolled up yet."""
+    now = utcnow()
+    with engine.begin() as connection:
+        connection.execute(insert(Scan), [
+            {"batch_id": k * 7 % batches + 1, "serial": 0, "client_hash": "tail",
+             "scanned_at": now - dt.timedelta(seconds=k % 50)} for k in range(TAIL)])
+
+
+def measure(url: str, batches: int) -> None:
     """Time the roll-up, the dashboard and a list, and print the counts."""
     engine = make_engine(url)
     today = dt.date.today()
     with Session(engine) as session:
-        rolled_ms, _ = timed(lambda: programme.coverage(session, OFFICIAL, None, today, utcnow()))
-        session.commit()
-        print(f"first read, rolling up every scan into the tallies: {rolled_ms / 1000:.1f} s")
-        for label, as_of in (("today", today), ("90 days ago", today - dt.timedelta(days=90))):
-            samples, found = [], None
-            for _ in range(REPEATS):
-                ms, found = timed(lambda d=as_of: programme.coverage(session, OFFICIAL, None, d,
-                                                                     utcnow()))
-                session.commit()
-                samples.append(ms)
-            totals = found.totals
-            print(f"dashboard as of {label}: median {statistics.median(samples):.0f} ms "
-                  f"(min {min(samples):.0f}, max {max(samples):.0f}); OCOP products "
-                  f"{totals.ocop_products}, labelled {totals.labelled} "
-                  f"({totals.labelled_percent} %), meeting Circular 02 "
-                  f"{totals.meeting_circular_02}, scanned 30/90 days {totals.scanned_30_days}/"
-                  f"{totals.scanned_90_days}, due {found.reevaluation_due}, lapsed {found.lapsed}, "
-                  f"communes {len(found.by_commune)}, scans in 52 weeks "
-                  f"{sum(n for _w, n in found.scans_per_week):,}")
+        scans = session.scalar(select(func.count()).select_from(Scan))
+    print(f"{scans:,} scans in the database", flush=True)
+    ms, rolled = timed(lambda: roll_up_everything(engine))
+    print(f"roll-up of {rolled:,} scan ids into the tallies (worker): {ms / 1000:.1f} s", flush=True)
+    with Session(engine) as session:
+        for label, days in (("today", 0), ("90 days ago", 90), ("a year ago", 365)):
+            dashboard(session, label, today - dt.timedelta(days=days))
+        add_tail(engine, batches)
+        dashboard(session, f"today, {TAIL:,} scans not rolled up yet", today)
         ms, page = timed(lambda: programme.product_list(
             session, OFFICIAL, None, today, programme.ProductListing("unlabelled")))
         print(f"list of unlabelled OCOP products (first page of {page.total}): {ms:.0f} ms")
+        session.rollback()
     engine.dispose()
 
 
-def main() -> None:
+def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--database-url", help="a PostgreSQL URL (default: a SQLite file)")
     parser.add_argument("--producers", type=int, default=2_000)
     parser.add_argument("--products", type=int, default=5_000)
     parser.add_argument("--batches", type=int, default=1_000_000)
     parser.add_argument("--scans", type=int, default=10_000_000)
+    parser.add_argument("--keep", action="store_true", help="keep the database (prints its URL)")
+    parser.add_argument("--reuse", help="time a kept benchmark database (no filling)")
     sizes = parser.parse_args()
     with tempfile.TemporaryDirectory() as folder:
-        url = database_url(sizes.database_url, Path(folder))
-        started = time.perf_counter()
-        fill(url, sizes)
-        engine = "PostgreSQL" if sizes.database_url else "SQLite"
-        print(f"{engine}: {sizes.producers:,} producers, {sizes.products:,} products, "
-              f"{sizes.batches:,} batches, {sizes.scans:,} scans written in "
-              f"{time.perf_counter() - started:.0f} s", flush=True)
-        measure(url)
+        url = sizes.reuse or world.fresh_database(
+            sizes.database_url, Path("/tmp" if sizes.keep else folder),
+            "tracelabel_bench_programme")
+        try:
+            if sizes.reuse:
+                world.create_schema(make_engine(url))  # indexes added since it was filled
+            else:
+                started = time.perf_counter()
+                fill(url, sizes)
+                print(f"{make_engine(url).dialect.name}: {sizes.producers:,} producers, "
+                      f"{sizes.products:,} products, {sizes.batches:,} batches, "
+                      f"{sizes.scans:,} scans written in {time.perf_counter() - started:.0f} s",
+                      flush=True)
+            measure(url, sizes.batches)
+        finally:
+            if sizes.keep or sizes.reuse:
+                print(f"kept: {url}")
+            else:
+                world.drop_database(url)
+    return 0
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

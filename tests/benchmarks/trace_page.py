@@ -2,6 +2,7 @@
 
     python tests/benchmarks/trace_page.py [--db sqlite|postgresql|both] [--sizes 1000,1000000]
                                           [--codes 1000] [--duration 10] [--connections 16]
+                                          [--baseline SRC]
 
 Needs `wrk` (Debian: `apt-get install -y wrk`) and, for PostgreSQL, a server at
 TRACELABEL_BENCH_DATABASE_URL (default postgresql://postgres@127.0.0.1:5432/postgres; the benchmark
@@ -20,6 +21,10 @@ measurement is printed: other work on the machine moves the absolute figures, th
 bare route measured in the same run much less. Every run is bounded by its duration; wrk and the
 server are stopped by their process ids.
 
+``--baseline SRC`` measures another copy of the code too (e.g. ``git archive HEAD | tar -x -C
+/tmp/base``), right after each measurement of this one, in a subprocess serving from SRC: the
+figure of the code before a change sits beside today's, from the same run on the same machine.
+
 Beside requests per second, the report gives the CPU time the server spends per request (gunicorn's
 processes and, on PostgreSQL, the benchmark database's backends) and the ratio of the bare route's
 to the page's: when other work shares the CPUs, that ratio still says what the page costs.
@@ -28,7 +33,9 @@ to the page's: when other work shares the CPUs, that ratio still says what the p
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import datetime as dt
+import json
 import os
 import re
 import shutil
@@ -227,17 +234,43 @@ def scan_count(url: str, batch_id: int) -> int:
     return count
 
 
+def settled_scan_count(url: str, batch_id: int, quiet: float = 3.0, limit: float = 60.0) -> int:
+    """Scan rows once the requests wrk left queued are answered: the count holds still for ``quiet``
+    seconds (on a busy machine a worker's first pages take over a second, and a warm-up's queued
+    requests are answered well after wrk stops)."""
+    deadline, count, still_since = time.monotonic() + limit, scan_count(url, batch_id), time.monotonic()
+    while time.monotonic() < deadline and time.monotonic() - still_since < quiet:
+        time.sleep(0.5)
+        latest = scan_count(url, batch_id)
+        if latest != count:
+            count, still_since = latest, time.monotonic()
+    return count
+
+
+def _admin(statements: tuple[str, ...]) -> str:
+    """Run statements on the PostgreSQL server's admin database; its URL."""
+    admin_url = os.environ.get("TRACELABEL_BENCH_DATABASE_URL", PG_DEFAULT)
+    admin = make_engine(admin_url)
+    with admin.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+        for statement in statements:
+            connection.execute(text(statement))
+    admin.dispose()
+    return admin_url
+
+
 def fresh_database(kind: str, workdir: Path) -> str:
     """An empty database of the kind asked for; its URL."""
     if kind == "sqlite":
         return f"sqlite:///{workdir / 'bench.db'}"
-    admin_url = os.environ.get("TRACELABEL_BENCH_DATABASE_URL", PG_DEFAULT)
-    admin = make_engine(admin_url)
-    with admin.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
-        connection.execute(text("DROP DATABASE IF EXISTS tracelabel_bench WITH (FORCE)"))
-        connection.execute(text("CREATE DATABASE tracelabel_bench"))
-    admin.dispose()
+    admin_url = _admin(("DROP DATABASE IF EXISTS tracelabel_bench WITH (FORCE)",
+                        "CREATE DATABASE tracelabel_bench"))
     return make_url(admin_url).set(database="tracelabel_bench").render_as_string(hide_password=False)
+
+
+def drop_database(kind: str) -> None:
+    """Drop the benchmark's PostgreSQL database (SQLite's file goes with the work directory)."""
+    if kind == "postgresql":
+        _admin(("DROP DATABASE IF EXISTS tracelabel_bench WITH (FORCE)",))
 
 
 def start_server(url: str, workdir: Path, port: int, workers: int) -> tuple[subprocess.Popen, Path]:
@@ -330,15 +363,14 @@ def measure(kind: str, size: int, args: argparse.Namespace) -> dict:
             base = f"http://127.0.0.1:{args.port}"
             run_wrk(base + BARE_PATH, 2, args.connections)  # warm-up: workers, pools, caches
             run_wrk(base, 2, args.connections, warm_up)
-            time.sleep(1)  # requests wrk left in flight finish
-            before = scan_count(url, batch_id)
+            before = settled_scan_count(url, batch_id)  # requests wrk left in flight finish
             load = os.getloadavg()[0]
             meter = CpuMeter(server, url)
             bare = run_wrk(base + BARE_PATH, args.duration, args.connections)
             bare_cpu = meter.seconds()
             meter = CpuMeter(server, url)
             page = run_wrk(base, args.duration, args.connections, measured)
-            time.sleep(1)
+            after = settled_scan_count(url, batch_id)
             page_cpu = meter.seconds()
         finally:
             stop_server(server)  # a graceful stop also flushes the access log
@@ -346,39 +378,61 @@ def measure(kind: str, size: int, args: argparse.Namespace) -> dict:
         served = len(statuses)
         if any(status != "200" for status in statuses):
             page.errors += f" statuses in the log: {sorted(set(statuses))}"
-        scans = scan_count(url, batch_id) - before
+        scans = after - before
+        if scans != served:  # keep the evidence: the server's log outlives the work directory
+            kept = Path(tempfile.gettempdir()) / f"tracelabel-bench-{kind}-server.log"
+            shutil.copy(log, kept)
+            page.errors += f" scans {scans} != served {served}, server log kept in {kept}"
         return {"db": kind, "size": size, "codes": args.codes, "prepare_s": prepared, "bare": bare,
                 "page": page, "served": served, "scans": scans, "load": load,
                 "bare_cpu_ms": bare_cpu * 1000 / max(bare.requests, 1),
                 "page_cpu_ms": page_cpu * 1000 / max(served, 1)}
     finally:
+        drop_database(kind)
         shutil.rmtree(workdir, ignore_errors=True)
+
+
+def measure_baseline(source: Path, kind: str, size: int, args: argparse.Namespace) -> dict:
+    """The same measurement of the code under ``source``, in a fresh interpreter serving from it."""
+    target = source / "tests" / "benchmarks" / "trace_page.py"
+    if target.resolve() != Path(__file__).resolve():  # this benchmark, run on that code
+        target.write_text(Path(__file__).read_text(encoding="utf-8"), encoding="utf-8")
+    command = [sys.executable, "-m", "tests.benchmarks.trace_page", "--child", "--db", kind,
+               "--sizes", str(size), "--duration", str(args.duration), "--connections",
+               str(args.connections), "--codes", str(args.codes), "--workers", str(args.workers),
+               "--port", str(args.port)]
+    output = subprocess.run(command, cwd=source, env={**os.environ, "PYTHONPATH": str(source)},
+                            capture_output=True, text=True, check=True,
+                            timeout=args.duration * 4 + 600).stdout
+    result = json.loads(output.strip().splitlines()[-1])
+    return {**result, "bare": WrkResult(**result["bare"]), "page": WrkResult(**result["page"])}
 
 
 def report(results: list[dict]) -> bool:
     """Print the figures and the targets; True when every target is met."""
     ok = True
-    print(f"\n{'db':<10} {'batches':>9} {'codes':>6} {'load':>5} {'bare rps':>9} {'page rps':>9} "
-          f"{'ratio':>6} {'p50 ms':>7} {'p99 ms':>7} {'requests':>9} {'served':>7} {'scans':>7} "
-          f"{'cpu ms bare/page':>17} {'cpu ratio':>9}  errors")
+    print(f"\n{'db':<10} {'code':<6} {'batches':>9} {'codes':>6} {'load':>5} {'bare rps':>9} {'page rps':>9} "
+          f"{'ratio':>6} {'p50 ms':>7} {'p99 ms':>7} {'bare p99':>8} {'requests':>9} {'served':>7} "
+          f"{'scans':>7} {'cpu ms bare/page':>17} {'cpu ratio':>9}  errors")
     for r in results:
         ratio = r["page"].rps / r["bare"].rps
         cpu = f"{r['bare_cpu_ms']:.2f}/{r['page_cpu_ms']:.2f}"
-        print(f"{r['db']:<10} {r['size']:>9,} {r['codes']:>6,} {r['load']:>5.1f} {r['bare'].rps:>9.0f} "
-              f"{r['page'].rps:>9.0f} {ratio:>6.1%} {r['page'].p50_ms:>7.2f} {r['page'].p99_ms:>7.2f} "
-              f"{r['page'].requests:>9} {r['served']:>7} {r['scans']:>7} {cpu:>17} "
+        print(f"{r['db']:<10} {r.get('code', 'now'):<6} {r['size']:>9,} {r['codes']:>6,} "
+              f"{r['load']:>5.1f} {r['bare'].rps:>9.0f} {r['page'].rps:>9.0f} {ratio:>6.1%} "
+              f"{r['page'].p50_ms:>7.2f} {r['page'].p99_ms:>7.2f} "
+              f"{r['bare'].p99_ms:>8.2f} {r['page'].requests:>9} {r['served']:>7} {r['scans']:>7} {cpu:>17} "
               f"{r['bare_cpu_ms'] / r['page_cpu_ms']:>9.1%}  {r['page'].errors or '-'}")
         checks = {f"ratio >= {TARGETS[r['db']]:.0%}": ratio >= TARGETS[r["db"]],
                   f"p99 < {P99_LIMIT_MS:.0f} ms": r["page"].p99_ms < P99_LIMIT_MS,
                   "scans == served": r["scans"] == r["served"] and not r["page"].errors}
-        small = next((s for s in results if s["db"] == r["db"] and s["size"] == min(
-            x["size"] for x in results if x["db"] == r["db"])), r)
+        same = [x for x in results if x["db"] == r["db"] and x.get("code") == r.get("code")]
+        small = next((s for s in same if s["size"] == min(x["size"] for x in same)), r)
         if small is not r:
             drift = abs(r["page"].rps - small["page"].rps) / small["page"].rps
             checks[f"within {SIZE_DRIFT:.0%} of {small['size']:,} ({drift:.1%})"] = drift <= SIZE_DRIFT
         verdicts = (f"{name}: {'ok' if good else 'MISSED'}" for name, good in checks.items())
         print("           " + ", ".join(verdicts))
-        ok = ok and all(checks.values())
+        ok = ok and (all(checks.values()) or r.get("code") == "before")
     return ok
 
 
@@ -393,18 +447,29 @@ def main() -> int:
                         help="different unit codes scanned round-robin (1: one hot code)")
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--port", type=int, default=5088)
+    parser.add_argument("--baseline", type=Path, help="another copy of the code to measure beside")
+    parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if shutil.which("wrk") is None:
         print("wrk is missing: apt-get install -y wrk", file=sys.stderr)
         return 2
     kinds = ("sqlite", "postgresql") if args.db == "both" else (args.db,)
+    if args.child:  # one measurement for measure_baseline, as JSON
+        result = measure(kinds[0], int(args.sizes), args)
+        print(json.dumps({**result, "bare": dataclasses.asdict(result["bare"]),
+                          "page": dataclasses.asdict(result["page"])}))
+        return 0
     results = []
     for kind in kinds:
         for size in (int(s) for s in args.sizes.split(",")):
-            result = measure(kind, size, args)
-            print(f"{kind} {size:,} batches: prepared in {result['prepare_s']:.0f} s, "
-                  f"bare {result['bare'].rps:.0f} rps, page {result['page'].rps:.0f} rps", flush=True)
-            results.append(result)
+            for code in ("now", "before") if args.baseline else ("now",):
+                measured = measure(kind, size, args) if code == "now" else \
+                    measure_baseline(args.baseline.resolve(), kind, size, args)
+                result = {**measured, "code": code}
+                print(f"{kind} {size:,} batches ({code}): prepared in {result['prepare_s']:.0f} s, "
+                      f"bare {result['bare'].rps:.0f} rps, page {result['page'].rps:.0f} rps",
+                      flush=True)
+                results.append(result)
     print(f"\nwrk -t2 -c{args.connections} -d{args.duration}s over {args.codes:,} unit codes; gunicorn "
           f"{args.workers} sync workers; {os.cpu_count()} CPUs; load average (1 min) at each "
           f"measurement in the 'load' column, {os.getloadavg()[0]:.1f} now")

@@ -1,8 +1,9 @@
-"""Scan tallies for the coverage dashboard, rolled up from ``scans`` when the dashboard is read.
+"""Tallies for the coverage dashboard, rolled up from ``scans`` and ``label_runs`` by the worker.
 
-The public scan path writes nothing here: a reader of the dashboard folds the scans recorded since
-the last roll-up (by id) into per-product daily and per-organization weekly counts, so the
-dashboard's scan figures cost a few indexed reads however many scans there are.
+The public scan path and label printing write nothing here: a periodic job folds the scans and
+label runs recorded since the last roll-up (by id) into per-product daily and per-organization
+weekly scan counts and each batch's first printing, so the dashboard's figures cost a few indexed
+reads however many scans, batches and label runs there are.
 """
 
 from __future__ import annotations
@@ -38,16 +39,32 @@ class OrganizationScanWeek(Base):
     scans: Mapped[int] = mapped_column(Integer)
 
 
+class LabelledBatch(Base):
+    """When a batch first had labels printed: a product's labelled batches found without walking
+    all its batches (most of which may never have been labelled)."""
+
+    __tablename__ = "labelled_batches"
+    __table_args__ = (Index("ix_labelled_batches_product_first", "product_id", "first_labelled_at"),)
+
+    batch_id: Mapped[int] = mapped_column(
+        ForeignKey("batches.id", ondelete="CASCADE"), primary_key=True)
+    product_id: Mapped[int] = mapped_column(Integer)
+    first_labelled_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+
+
 class ScanRollup(Base):
-    """The watermark of the tallies: every scan up to ``last_scan_id`` is counted (one row)."""
+    """The watermarks of the tallies (one row): every scan up to ``last_scan_id`` and every label
+    run up to ``last_label_run_id`` is counted."""
 
     __tablename__ = "scan_rollups"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     last_scan_id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"))
+    last_label_run_id: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     rolled_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
-# A product's latest published batch, and whether any published batch of it was labelled, read
-# from this index alone (the dashboard asks it once per OCOP product).
-Index("ix_batches_product_status", Batch.product_id, Batch.status, Batch.id)
+# A product's latest published batch, and whether it was published by a date, read from this
+# index alone (the dashboard asks it once per OCOP product).
+Index("ix_batches_product_status_published", Batch.product_id, Batch.status, Batch.id,
+      Batch.published_at)

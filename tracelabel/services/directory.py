@@ -8,14 +8,17 @@ those of the rating the product page heads with (verified first, then the latest
 Filters and the word search run in SQL (words against ``products.search_text``, folded without
 diacritics, so "mien dong" finds "Miến dong"); the matches are then put in Vietnamese alphabetical
 order in Python (:mod:`tracelabel.vietnamese_collation`), which no database collation gives alike
-on SQLite and PostgreSQL, and only the page shown is loaded in full.
+on SQLite and PostgreSQL, and only the page shown is loaded in full. The sorted matches of a
+selection are kept in the process until the next audited change (:func:`_sorted_matches`).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import re
-from dataclasses import dataclass
+import threading
+from collections import OrderedDict
+from dataclasses import dataclass, replace
 from typing import Any
 
 from sqlalchemy import ColumnElement, and_, exists, select, text
@@ -162,14 +165,43 @@ def _headline(rows: list[Any]) -> dict[int, tuple[str, int]]:
 
 def search(session: Session, filters: Filters, today: dt.date, per_page: int = PER_PAGE) -> Listing:
     """The public OCOP products matching the filters, in Vietnamese alphabetical order, one page."""
-    products = _headline(session.execute(_ratings(filters, today)).all())
-    found = sorted((sort_key(name), product_id) for product_id, (name, stars) in products.items()
-                   if filters.stars is None or stars == filters.stars)
+    found = _sorted_matches(session, filters, today)
     pages = max(1, -(-len(found) // per_page))
     start = (filters.page - 1) * per_page
-    ids = [product_id for _key, product_id in found[start:start + per_page]]
-    stars = {product_id: products[product_id][1] for product_id in ids}
-    return Listing(_entries(session, stars), len(found), filters.page, pages)
+    return Listing(_entries(session, dict(found[start:start + per_page])), len(found),
+                   filters.page, pages)
+
+
+# Every match of a selection, sorted, kept per process: keyed by the database, the selection and
+# the day, and valid while the audit chain's head stays where it was (every change to a product,
+# a rating or a batch's publication appends to the chain), so paging through a list or a
+# second visitor does not sort it again, and any instance sees another's changes at once.
+_SORTED: OrderedDict[tuple[Any, ...], tuple[Any, list[tuple[int, int]]]] = OrderedDict()
+_SORTED_LOCK = threading.Lock()
+SORTED_KEPT = 256
+_CHAIN_HEAD = text("SELECT seq, hash FROM audit_head WHERE id = 1")
+
+
+def _sorted_matches(session: Session, filters: Filters, today: dt.date) -> list[tuple[int, int]]:
+    """(product id, headline stars) of every match, in Vietnamese alphabetical order."""
+    # The chain head is read before the products: a change committed in between makes the next
+    # request sort again rather than keep an older list under a newer head.
+    head = tuple(session.connection().execute(_CHAIN_HEAD).first() or ())
+    key = (str(session.get_bind().url), replace(filters, query="", page=1), today)
+    with _SORTED_LOCK:
+        kept = _SORTED.get(key)
+        if kept is not None and kept[0] == head:
+            _SORTED.move_to_end(key)
+            return kept[1]
+    products = _headline(session.execute(_ratings(filters, today)).all())
+    found = [(product_id, stars) for _key, product_id, stars in sorted(
+        (sort_key(name), product_id, stars) for product_id, (name, stars) in products.items()
+        if filters.stars is None or stars == filters.stars)]
+    with _SORTED_LOCK:
+        _SORTED[key] = (head, found)
+        while len(_SORTED) > SORTED_KEPT:
+            _SORTED.popitem(last=False)
+    return found
 
 
 def _entries(session: Session, stars: dict[int, int]) -> list[Entry]:

@@ -37,9 +37,12 @@ def results_folder(instance_path: str) -> Path:
 
 
 def create_job(session: Session, actor: Actor, kind: str, parameters: dict[str, Any]) -> Job:
-    """Record a queued job for a producer; the edge commits, then enqueues it."""
-    if actor.user_id is None or actor.role != "producer":
-        raise Forbidden("Only producers run background jobs.")
+    """Record a queued job for a signed-in account; the edge commits, then enqueues it.
+
+    The worker runs it as this account again, so the service behind the job (labels, imports,
+    exports) applies the same role and scope rules it applies to a request."""
+    if actor.user_id is None:
+        raise Forbidden("Only a signed-in account runs background jobs.")
     job = Job(kind=kind, state="queued", user_id=actor.user_id,
               organization_id=actor.organization_id, parameters=parameters, progress=0.0,
               attempts=0)

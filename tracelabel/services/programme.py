@@ -10,12 +10,14 @@ Definitions, as of a date D (Vietnam time):
 - it *meets Circular 02* when its latest batch published on or before D has no readiness gap
   (``services/readiness.py``'s rule, in SQL, on the records as they stand today);
 - it was *scanned in the last 30 / 90 days* when one of its codes was scanned on D or the 29 / 89
-  days before (from the scan tallies);
+  days before;
 - *re-evaluation due*: OCOP products whose last valid certificate ends within the 90 days after
   D; *lapsed*: products whose OCOP certificates have all ended before D, none renewed.
 
 A product belongs to the province and commune of its producer (``organizations``' official codes).
-Every count is an aggregate query; Python only sums the few grouped rows.
+Every count is an aggregate query over :func:`coverage_facts.product_facts`; Python only sums the
+few grouped rows. Scans and label printings are read from the tallies the worker rolls up
+(:mod:`tracelabel.services.scan_tallies`) plus, live, the few recorded since its last roll-up.
 """
 
 from __future__ import annotations
@@ -24,31 +26,19 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import String, and_, case, cast, func, or_, select
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy import func, select, text
+from sqlalchemy.orm import Session
 
 from tracelabel import admin_units
-from tracelabel.models import (
-    Batch,
-    Certificate,
-    LabelRun,
-    Organization,
-    OrganizationScanWeek,
-    Product,
-    ProductPhoto,
-    ProductScanDay,
-    RawMaterialArea,
-    TraceEvent,
-)
+from tracelabel.models import Batch, Organization, OrganizationScanWeek, Product, RawMaterialArea, Scan
 from tracelabel.services import scan_tallies
 from tracelabel.services.actors import Actor
+from tracelabel.services.coverage_facts import VIETNAM, end_of, filled, product_facts
 from tracelabel.services.errors import Forbidden, ValidationFailed
 from tracelabel.services.pages import Page
 
-VIETNAM = dt.timezone(dt.timedelta(hours=7))
-SHORT_WINDOW, LONG_WINDOW = 30, 90
-REEVALUATION_WINDOW = 90
 WEEKS_SHOWN = 52
+ONE_DAY = dt.timedelta(days=1)
 NO_COMMUNE = "none"  # the list of products whose producer's commune is not set
 LIST_FILTERS = ("ocop", "labelled", "unlabelled", "meeting", "scanned_30", "scanned_90", "due",
                 "lapsed")
@@ -129,109 +119,15 @@ def check_as_of(as_of: dt.date, today: dt.date) -> dt.date:
     return as_of
 
 
-def _end_of(day: dt.date) -> dt.datetime:
-    return dt.datetime.combine(day + dt.timedelta(days=1), dt.time(), tzinfo=VIETNAM)
-
-
-def _filled(column: Any) -> Any:
-    return func.coalesce(column, "") != ""
-
-
-def _flag(condition: Any) -> Any:
-    return case((condition, 1), else_=0)
-
-
-def _found(statement: Any) -> Any:
-    """Whether a per-product probe finds a row.
-
-    A LIMIT 1 scalar subquery rather than EXISTS: PostgreSQL turns an EXISTS into a hashed
-    subplan over the whole table (every batch, every scan day), where this probes the index once
-    per product, so the cost follows the number of products, not of batches or scans.
-    """
-    return statement.limit(1).scalar_subquery().is_not(None)
-
-
-def _ratings(as_of: dt.date) -> Any:
-    """Per product: the end of its last OCOP certificate begun by D, and its stars on D."""
-    return (select(Certificate.product_id.label("product_id"),
-                   func.max(Certificate.valid_until).label("until"),
-                   func.max(case((Certificate.valid_until >= as_of, Certificate.stars)))
-                   .label("stars"))
-            .where(Certificate.scheme == "ocop", Certificate.subject_type == "product",
-                   Certificate.verification_status != "rejected", Certificate.valid_from <= as_of)
-            .group_by(Certificate.product_id).subquery("ratings"))
-
-
-def _scanned(days: int, as_of: dt.date) -> Any:
-    return _found(select(ProductScanDay.day).where(
-        ProductScanDay.product_id == Product.id,
-        ProductScanDay.day > as_of - dt.timedelta(days=days), ProductScanDay.day <= as_of))
-
-
-def _ready(product: Any) -> Any:
-    """Readiness of the product's latest batch (``services/readiness.batch_gaps``) in SQL."""
-    batch_id = product.c.batch_id
-    event, later = aliased(TraceEvent), aliased(TraceEvent)
-    current = ~select(later.id).where(later.supersedes_id == event.id).exists()
-    area = aliased(RawMaterialArea)
-    bad_place = or_(
-        and_(event.area_id.is_not(None), or_(~_filled(area.code), area.code_status != "active")),
-        and_(event.area_id.is_(None), event.facility_id.is_(None), ~_filled(event.place)))
-    return and_(
-        batch_id.is_not(None), _filled(product.c.brand), _filled(product.c.address),
-        func.coalesce(product.c.standards, "null").not_in(["[]", "null"]),
-        or_(_filled(product.c.warnings), _filled(product.c.storage_instructions)),
-        _found(select(Batch.id).where(Batch.id == batch_id, Batch.expiry_date.is_not(None))),
-        _found(select(ProductPhoto.id).where(ProductPhoto.product_id == product.c.product_id)),
-        _found(select(event.id).where(event.batch_id == batch_id, current)),
-        ~_found(select(event.id).outerjoin(area, area.id == event.area_id)
-                .where(event.batch_id == batch_id, current, bad_place)))
-
-
-def product_facts(province_code: str | None, as_of: dt.date) -> Any:
-    """One row per product with an OCOP rating begun by D, in the province: its commune, group,
-    stars and flags (labelled, meeting, scanned_30, scanned_90, ocop, due, lapsed)."""
-    ratings, cutoff = _ratings(as_of), _end_of(as_of)
-    labelled = _found(select(LabelRun.id).join(Batch, Batch.id == LabelRun.batch_id)
-                      .where(Batch.product_id == Product.id, Batch.status == "published",
-                             Batch.published_at < cutoff, LabelRun.created_at < cutoff))
-    latest = (select(func.max(Batch.id)).where(Batch.product_id == Product.id,
-                                               Batch.status == "published",
-                                               Batch.published_at < cutoff).scalar_subquery())
-    products = (select(Product.id.label("product_id"), Product.ocop_group,
-                       Organization.commune_code, Organization.address, ratings.c.stars,
-                       ratings.c.until, Product.brand, cast(Product.standards, String)
-                       .label("standards"), Product.warnings, Product.storage_instructions,
-                       _flag(labelled).label("labelled"), latest.label("batch_id"),
-                       _flag(_scanned(SHORT_WINDOW, as_of)).label("scanned_30"),
-                       _flag(_scanned(LONG_WINDOW, as_of)).label("scanned_90"))
-                .join(ratings, ratings.c.product_id == Product.id)
-                .join(Organization, Organization.id == Product.organization_id))
-    if province_code is not None:
-        products = products.where(Organization.province_code == province_code)
-    # OFFSET 0 keeps the subquery whole: each product's latest batch is looked up once, not once
-    # per condition that reads it.
-    products = products.offset(0).subquery("products")
-    due_by = as_of + dt.timedelta(days=REEVALUATION_WINDOW)
-    return (select(products.c.product_id, products.c.commune_code, products.c.ocop_group,
-                   products.c.stars, products.c.labelled, products.c.scanned_30,
-                   products.c.scanned_90,
-                   _flag(_ready(products)).label("meeting"),
-                   _flag(products.c.until >= as_of).label("ocop"),
-                   _flag(and_(products.c.until >= as_of, products.c.until <= due_by)).label("due"),
-                   _flag(products.c.until < as_of).label("lapsed"))
-            .select_from(products).subquery("facts"))
-
-
 def coverage(session: Session, actor: Actor, province: str | None, as_of: dt.date,
              now: dt.datetime) -> Coverage:
-    """The coverage of the actor's province (or the one asked for) as of a date; folds the scans
-    recorded since the last read into the tallies first."""
+    """The coverage of the actor's province (or the one asked for) as of a date."""
     code = coverage_scope(actor, province)
     check_as_of(as_of, now.astimezone(VIETNAM).date())
-    scan_tallies.roll_up(session, now)
+    _without_jit(session)
     result = Coverage(code, as_of)
-    facts = product_facts(code, as_of)
+    seen = scan_tallies.rolled_up_to(session)
+    facts = product_facts(code, as_of, seen)
     rows = session.execute(
         select(facts.c.commune_code, facts.c.ocop_group, facts.c.stars,
                func.sum(facts.c.ocop).label("products"), func.sum(facts.c.labelled * facts.c.ocop)
@@ -252,8 +148,15 @@ def coverage(session: Session, actor: Actor, province: str | None, as_of: dt.dat
     result.by_commune = dict(sorted(result.by_commune.items(), key=lambda item: item[0] or "~"))
     result.by_stars = dict(sorted(result.by_stars.items()))
     result.area_codes = _area_codes(session, code)
-    result.scans_per_week = _scans_per_week(session, code, as_of)
+    result.scans_per_week = _scans_per_week(session, code, as_of, seen)
     return result
+
+
+def _without_jit(session: Session) -> None:
+    """No JIT compilation on PostgreSQL for this transaction: the per-product probes make the
+    plan look costly, and compiling it took seconds where running it takes milliseconds."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SET LOCAL jit = off"))
 
 
 def _in_province(statement: Any, column: Any, province_code: str | None) -> Any:
@@ -266,23 +169,36 @@ def _in_province(statement: Any, column: Any, province_code: str | None) -> Any:
 def _area_codes(session: Session, province_code: str | None) -> dict[str, int]:
     """Areas with an official code, by the code's status (as it stands today)."""
     statement = _in_province(
-        select(RawMaterialArea.code_status, func.count()).where(_filled(RawMaterialArea.code))
+        select(RawMaterialArea.code_status, func.count()).where(filled(RawMaterialArea.code))
         .group_by(RawMaterialArea.code_status), RawMaterialArea.organization_id, province_code)
     found = dict(session.execute(statement).all())
     return {status: found.get(status, 0) for status in ("active", "suspended", "revoked")}
 
 
-def _scans_per_week(session: Session, province_code: str | None,
-                    as_of: dt.date) -> list[tuple[dt.date, int]]:
-    """Scans per week (Monday to Sunday), the last week being the one of D."""
+def _scans_per_week(session: Session, province_code: str | None, as_of: dt.date,
+                    seen: scan_tallies.Watermarks) -> list[tuple[dt.date, int]]:
+    """Scans per week (Monday to Sunday), the last week being the one of D: the tallies plus the
+    scans not rolled up yet, in one statement."""
     last = scan_tallies.week_start(as_of)
     first = last - dt.timedelta(weeks=WEEKS_SHOWN - 1)
-    statement = _in_province(
-        select(OrganizationScanWeek.week, func.sum(OrganizationScanWeek.scans))
-        .where(OrganizationScanWeek.week >= first, OrganizationScanWeek.week <= last)
-        .group_by(OrganizationScanWeek.week), OrganizationScanWeek.organization_id, province_code)
-    found = {dt.date.fromisoformat(str(week)[:10]): int(count)
-             for week, count in session.execute(statement)}
+    tallied = _in_province(
+        select(OrganizationScanWeek.week.label("week"), OrganizationScanWeek.scans.label("scans"))
+        .where(OrganizationScanWeek.week >= first, OrganizationScanWeek.week <= last),
+        OrganizationScanWeek.organization_id, province_code)
+    week = scan_tallies.local_week(session, Scan.scanned_at)
+    organization = (select(Batch.organization_id).where(Batch.id == Scan.batch_id)
+                    .scalar_subquery())  # per row, as in ``coverage_facts.product_of``
+    recent = _in_province(
+        select(week.label("week"), func.count().label("scans"))
+        .where(scan_tallies.scans_not_rolled_up(seen),
+               Scan.scanned_at >= end_of(first - ONE_DAY),
+               Scan.scanned_at < end_of(last + 6 * ONE_DAY))
+        .group_by(week), organization, province_code)
+    both = tallied.union_all(recent).subquery("weeks")
+    found: dict[dt.date, int] = {}
+    for week_text, count in session.execute(select(both.c.week, func.sum(both.c.scans))
+                                            .group_by(both.c.week)):
+        found[dt.date.fromisoformat(str(week_text)[:10])] = int(count)
     return [(first + dt.timedelta(weeks=n), found.get(first + dt.timedelta(weeks=n), 0))
             for n in range(WEEKS_SHOWN)]
 
@@ -304,7 +220,8 @@ def product_list(session: Session, actor: Actor, province: str | None, as_of: dt
     if listing.kind not in LIST_FILTERS:
         raise ValidationFailed.one("list", "Choose one of: %(choices)s.",
                                    choices=", ".join(LIST_FILTERS))
-    facts = product_facts(code, as_of)
+    _without_jit(session)
+    facts = product_facts(code, as_of, scan_tallies.rolled_up_to(session))
     flag = {"ocop": facts.c.ocop, "due": facts.c.due, "lapsed": facts.c.lapsed}.get(listing.kind)
     conditions = [flag == 1] if flag is not None else [facts.c.ocop == 1]
     if listing.kind == "unlabelled":
@@ -340,7 +257,7 @@ def area_list(session: Session, actor: Actor, province: str | None, status: str,
     statement = _in_province(
         select(RawMaterialArea, Organization)
         .join(Organization, Organization.id == RawMaterialArea.organization_id)
-        .where(_filled(RawMaterialArea.code), RawMaterialArea.code_status == status),
+        .where(filled(RawMaterialArea.code), RawMaterialArea.code_status == status),
         RawMaterialArea.organization_id, code)
     total = session.scalar(select(func.count()).select_from(statement.subquery())) or 0
     rows = session.execute(statement.order_by(RawMaterialArea.code, RawMaterialArea.id)

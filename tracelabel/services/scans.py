@@ -9,8 +9,9 @@ browser, is not a new scan (two buyers behind one carrier NAT within the window 
 The counter is bumped by a single ``INSERT … ON CONFLICT … DO UPDATE SET count = count + 1``, so
 concurrent scans are counted exactly.
 
-On PostgreSQL the whole scan is one statement, run in autocommit (one round trip, no BEGIN or
-COMMIT of its own), whose transaction commits with ``synchronous_commit`` off (``set_config(…, true)``
+On PostgreSQL the whole scan is one statement (``find_and_record``: the code's batch found, the row
+added, the counter moved), run in autocommit (one round trip, no BEGIN or COMMIT of its own), whose
+transaction commits with ``synchronous_commit`` off (``set_config(…, true)``
 inside the statement: that transaction only). A crash of the database server (or the machine) can
 lose the scans of the last few hundred milliseconds (at most three times ``wal_writer_delay``, 600 ms
 by default), never half a scan (row and counter go together) and never anything else: batches,
@@ -24,6 +25,7 @@ from __future__ import annotations
 
 import datetime as dt
 import fcntl
+import functools
 import hashlib
 import ipaddress
 import os
@@ -33,11 +35,12 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Boolean, Integer, bindparam, select, text
+from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
-from tracelabel.db import UTCDateTime, utcnow
+from tracelabel.db import committed_cursor, datetime_codec, driver_cursor, driver_sql, utcnow
 from tracelabel.models import ScanCounter
+from tracelabel.services.trace import KEY_SELECT, BatchKey, batch_key
 
 BATCH_SERIAL = 0  # the serial under which scans of the batch code itself are kept
 REPEAT_WINDOW = dt.timedelta(minutes=10)
@@ -69,36 +72,69 @@ def client_network(address: str | None) -> str:
     return str(ipaddress.ip_network((ip, prefix), strict=False))
 
 
+@functools.lru_cache(maxsize=4096)
 def network_hash(salt: str, address: str | None) -> str:
     """A salted fingerprint of the client's network, 32 hex digits; not reversible."""
     material = "\x1f".join((salt, "network", client_network(address)))
     return hashlib.sha256(material.encode("utf-8", "replace")).hexdigest()[:32]
 
 
-_POSTGRES_SCAN = text("""
-WITH fast AS (SELECT set_config('synchronous_commit', 'off', true) AS setting),
+# Recording a scan of the code ``target`` names, one atomic statement on PostgreSQL. The counter moves
+# unless the same network scanned the code within the window (a code without a counter yet gets
+# one either way). All parts read one snapshot: the scan row added here is not taken for a repeat.
+_POSTGRES_RECORD = """
 seen AS (
-    SELECT EXISTS (SELECT 1 FROM scans WHERE batch_id = :batch_id AND serial = :serial
-                   AND client_hash = :client AND scanned_at > :since) AS repeat
-    FROM fast
+    SELECT EXISTS (SELECT 1 FROM scans, target WHERE scans.batch_id = target.id
+                   AND scans.serial = :serial AND client_hash = :client
+                   AND scanned_at > :since) AS repeat,
+           EXISTS (SELECT 1 FROM scan_counters AS c, target WHERE c.batch_id = target.id
+                   AND c.serial = :serial) AS has_counter
 ),
 added AS (
     INSERT INTO scans (batch_id, serial, scanned_at, client_hash)
-    VALUES (:batch_id, :serial, :now, :client)
+    SELECT id, :serial, :now, :client FROM target
 ),
 counted AS (
     INSERT INTO scan_counters AS c (batch_id, serial, count, first_scan_at, last_scan_at)
-    SELECT :batch_id, :serial, 1, :now, :now FROM seen WHERE NOT seen.repeat
+    SELECT id, :serial, 1, :now, :now FROM target, seen
+    WHERE NOT seen.repeat OR NOT seen.has_counter
     ON CONFLICT (batch_id, serial)
     DO UPDATE SET count = c.count + 1, last_scan_at = excluded.last_scan_at
-    RETURNING c.count, c.first_scan_at
+    RETURNING c.count, c.first_scan_at, false AS repeat
+),
+tally AS (
+    SELECT * FROM counted
+    UNION ALL
+    SELECT c.count, c.first_scan_at, true FROM scan_counters AS c, target, seen
+    WHERE seen.repeat AND seen.has_counter AND c.batch_id = target.id AND c.serial = :serial
 )
-SELECT count AS scan_count, first_scan_at, false AS repeat FROM counted
-UNION ALL
-SELECT c.count, c.first_scan_at, true FROM scan_counters AS c, seen
-WHERE seen.repeat AND c.batch_id = :batch_id AND c.serial = :serial
-""").bindparams(bindparam("now", type_=UTCDateTime()), bindparam("since", type_=UTCDateTime())
-               ).columns(scan_count=Integer(), first_scan_at=UTCDateTime(), repeat=Boolean())
+"""
+# synchronous_commit off for this statement's transaction only (see the module's docstring).
+_POSTGRES_FAST = "WITH fast AS (SELECT set_config('synchronous_commit', 'off', true) AS setting),\n"
+_POSTGRES_SCAN = "".join((
+    _POSTGRES_FAST, "target AS (SELECT CAST(:batch_id AS integer) AS id FROM fast),",
+    _POSTGRES_RECORD, "SELECT count, first_scan_at, repeat FROM tally"))
+# The batch's key (the columns of trace.KEY_SELECT) and, when the code is public and the serial
+# issued, the scan recorded: the whole of a scan in one round trip.
+_POSTGRES_FOUND = """
+found AS (
+    SELECT b.id, b.code, b.lot, b.status, b.units_issued, p.id AS product_id, p.gtin,
+           b.version, p.updated_at, (SELECT seq FROM audit_head WHERE id = 1) AS audit_seq,
+           b.status IN ('published', 'suspended', 'recalled') AND b.units_issued >= :serial
+               AS scanned
+    FROM batches AS b JOIN products AS p ON p.id = b.product_id CROSS JOIN fast
+    WHERE b.code = :code
+),
+target AS (SELECT id FROM found WHERE scanned),"""
+_POSTGRES_FOUND_AND_TALLY = """
+SELECT found.id, found.code, found.lot, found.status, found.units_issued, found.product_id,
+       found.gtin, found.version, found.updated_at, found.audit_seq,
+       tally.count, tally.first_scan_at, tally.repeat
+FROM found LEFT JOIN tally ON true
+"""
+_POSTGRES_FIND_AND_SCAN = "".join((_POSTGRES_FAST, _POSTGRES_FOUND, _POSTGRES_RECORD,
+                                   _POSTGRES_FOUND_AND_TALLY))
+_SQLITE_FIND = "".join((KEY_SELECT, "WHERE b.code = :code"))
 
 
 def begin_public_request(session: Session) -> None:
@@ -145,22 +181,60 @@ def writer_turn(session: Session) -> Iterator[None]:
             fcntl.flock(descriptor, fcntl.LOCK_UN)
 
 
+def _scan_values(session: Session, batch_id: int | None, serial: int, client: str,
+                 now: dt.datetime | None) -> dict[str, Any]:
+    now = now or utcnow()
+    write, _read = datetime_codec(session.get_bind().dialect)
+    return {"batch_id": batch_id, "serial": serial, "client": client, "now": write(now),
+            "since": write(now - REPEAT_WINDOW)}
+
+
+def _tally(session: Session, count: int, first_scan_at: Any, repeat: bool) -> ScanTally:
+    _write, read = datetime_codec(session.get_bind().dialect)
+    return ScanTally(count, read(first_scan_at), bool(repeat))
+
+
 def record_scan(session: Session, batch_id: int, serial: int, client: str,
                 now: dt.datetime | None = None) -> ScanTally:
     """Record one scan of a batch code (serial 0) or a unit, and return the code's tally."""
-    now = now or utcnow()
-    params = {"batch_id": batch_id, "serial": serial, "client": client, "now": now,
-              "since": now - REPEAT_WINDOW}
-    if session.get_bind().dialect.name == "postgresql":
-        row = session.connection().execute(_POSTGRES_SCAN, params).one()
-        return ScanTally(row.scan_count, row.first_scan_at, row.repeat)
-    return _record_scan_portably(session, params)
+    values = _scan_values(session, batch_id, serial, client, now)
+    with driver_cursor(session) as cursor:
+        if session.get_bind().dialect.name == "postgresql":
+            cursor.execute(driver_sql(_POSTGRES_SCAN, "postgresql"), values)
+            return _tally(session, *cursor.fetchone())
+        return _record_scan_portably(session, cursor, values)
+
+
+def find_and_record(session: Session, batch_code: str, serial: int, client: str,
+                    now: dt.datetime | None = None) -> tuple[BatchKey | None, ScanTally | None]:
+    """The batch with this code and, if it is public and the serial was issued, the scan recorded
+    and committed, with the code's tally (else None).
+
+    The scan is its own unit of work, on a connection of its own rather than the session's: one
+    statement on PostgreSQL, one short transaction on SQLite, and no ORM transaction around it.
+    """
+    engine = session.get_bind()
+    values = {**_scan_values(session, None, serial, client, now), "code": batch_code}
+    with committed_cursor(engine) as cursor:
+        if engine.dialect.name == "postgresql":
+            cursor.execute(driver_sql(_POSTGRES_FIND_AND_SCAN, "postgresql"), values)
+            row = cursor.fetchone()
+            if row is None:
+                return None, None
+            key, tally = batch_key(row), row[10:]
+            return key, None if tally[0] is None else _tally(session, *tally)
+        cursor.execute(_SQLITE_FIND, values)
+        row = cursor.fetchone()
+        key = None if row is None else batch_key(row)
+        if key is None or not key.is_public or serial > key.units_issued:
+            return key, None
+        return key, _record_scan_portably(session, cursor, {**values, "batch_id": key.batch_id})
 
 
 # The counter moves unless the same network scanned the code within the window (a code without
 # a counter yet gets one either way); it is counted before the scan row is added, so that row is
 # not taken for an earlier scan.
-_COUNT_UNLESS_REPEAT = text("""
+_COUNT_UNLESS_REPEAT = """
 INSERT INTO scan_counters AS c (batch_id, serial, count, first_scan_at, last_scan_at)
 SELECT :batch_id, :serial, 1, :now, :now
 WHERE NOT EXISTS (SELECT 1 FROM scans WHERE batch_id = :batch_id AND serial = :serial
@@ -168,25 +242,22 @@ WHERE NOT EXISTS (SELECT 1 FROM scans WHERE batch_id = :batch_id AND serial = :s
    OR NOT EXISTS (SELECT 1 FROM scan_counters WHERE batch_id = :batch_id AND serial = :serial)
 ON CONFLICT (batch_id, serial) DO UPDATE SET count = c.count + 1, last_scan_at = excluded.last_scan_at
 RETURNING count, first_scan_at
-""").bindparams(bindparam("now", type_=UTCDateTime()), bindparam("since", type_=UTCDateTime())
-                ).columns(count=Integer(), first_scan_at=UTCDateTime())
-_ADD_SCAN = text("INSERT INTO scans (batch_id, serial, scanned_at, client_hash) "
-                 "VALUES (:batch_id, :serial, :now, :client)"
-                 ).bindparams(bindparam("now", type_=UTCDateTime()))
-_TALLY = text("SELECT count, first_scan_at FROM scan_counters WHERE batch_id = :batch_id "
-              "AND serial = :serial").columns(count=Integer(), first_scan_at=UTCDateTime())
+"""
+_ADD_SCAN = ("INSERT INTO scans (batch_id, serial, scanned_at, client_hash) "
+             "VALUES (:batch_id, :serial, :now, :client)")
+_TALLY = "SELECT count, first_scan_at FROM scan_counters WHERE batch_id = :batch_id AND serial = :serial"
 
 
-def _record_scan_portably(session: Session, params: dict[str, Any]) -> ScanTally:
-    """The same in two statements (three for a repeat) of one transaction (SQLite: no round trips
-    to save, but each statement costs its own overhead)."""
-    connection = session.connection()
-    counted = connection.execute(_COUNT_UNLESS_REPEAT, params).first()
-    connection.execute(_ADD_SCAN, params)
+def _record_scan_portably(session: Session, cursor: Any, values: dict[str, Any]) -> ScanTally:
+    """The same in two statements (three for a repeat) of the session's transaction (SQLite: no
+    round trips to save)."""
+    cursor.execute(_COUNT_UNLESS_REPEAT, values)
+    counted = cursor.fetchone()
+    cursor.execute(_ADD_SCAN, values)
     if counted is not None:
-        return ScanTally(counted.count, counted.first_scan_at, False)
-    count, first_scan_at = connection.execute(_TALLY, params).one()
-    return ScanTally(count, first_scan_at, True)
+        return _tally(session, *counted, False)
+    cursor.execute(_TALLY, values)
+    return _tally(session, *cursor.fetchone(), True)
 
 
 def current_tally(session: Session, batch_id: int, serial: int) -> ScanTally:

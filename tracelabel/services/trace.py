@@ -17,13 +17,14 @@ from __future__ import annotations
 import datetime as dt
 import threading
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select, text
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from tracelabel.db import driver_cursor, driver_sql
 from tracelabel.models import (
     Batch,
     BatchInput,
@@ -74,38 +75,46 @@ class ProductKey:
     marker: tuple[Any, ...]
 
 
-# The key queries run on every scan: plain SQL on the session's connection, built once, skipping
-# the ORM's statement construction (a third of the request's time otherwise). The marker's raw
-# values only serve as a cache key, so they are not converted.
-_KEY_SELECT = """
+# The key queries run on every scan: plain SQL straight to the driver (SQLAlchemy's execution
+# would cost more than the query). The marker's raw values only serve as a cache key, so they are
+# not converted.
+KEY_SELECT = """
 SELECT b.id, b.code, b.lot, b.status, b.units_issued, p.id, p.gtin,
        b.version, p.updated_at, (SELECT seq FROM audit_head WHERE id = 1)
 FROM batches AS b JOIN products AS p ON p.id = b.product_id
 """
-_BATCH_BY_CODE = text(_KEY_SELECT + "WHERE b.code = :code")
-_BATCH_BY_GTIN_LOT = text(_KEY_SELECT + "WHERE p.gtin = :gtin AND b.lot = :lot")
+_BATCH_BY_CODE = KEY_SELECT + "WHERE b.code = :code"
+_BATCH_BY_GTIN_LOT = KEY_SELECT + "WHERE p.gtin = :gtin AND b.lot = :lot"
 # A product is public once one of its batches is: a GTIN alone reveals nothing of a draft catalogue.
-_PRODUCT_BY_GTIN = text("SELECT p.id, p.updated_at, (SELECT seq FROM audit_head WHERE id = 1) "
-                        "FROM products AS p WHERE p.gtin = :gtin AND EXISTS (SELECT 1 FROM batches "
-                        "AS b WHERE b.product_id = p.id AND b.status <> 'draft')")
+_PRODUCT_BY_GTIN = ("SELECT p.id, p.updated_at, (SELECT seq FROM audit_head WHERE id = 1) "
+                    "FROM products AS p WHERE p.gtin = :gtin AND EXISTS (SELECT 1 FROM batches "
+                    "AS b WHERE b.product_id = p.id AND b.status <> 'draft')")
+
+
+def batch_key(row: Sequence[Any]) -> BatchKey:
+    """The BatchKey of a row that starts with KEY_SELECT's columns."""
+    return BatchKey(*row[:7], marker=tuple(row[7:10]))
+
+
+def _first_row(session: Session, sql: str, params: dict[str, Any]) -> Sequence[Any] | None:
+    with driver_cursor(session) as cursor:
+        cursor.execute(driver_sql(sql, session.get_bind().dialect.name), params)
+        return cursor.fetchone()
 
 
 def find_batch(session: Session, *, code: str | None = None, gtin: str | None = None,
                lot: str | None = None) -> BatchKey | None:
     """The batch with this canonical short code, or this GTIN and lot; None when unknown."""
-    connection = session.connection()
     if code is not None:
-        row = connection.execute(_BATCH_BY_CODE, {"code": code}).first()
+        row = _first_row(session, _BATCH_BY_CODE, {"code": code})
     else:
-        row = connection.execute(_BATCH_BY_GTIN_LOT, {"gtin": gtin, "lot": lot}).first()
-    if row is None:
-        return None
-    return BatchKey(*row[:7], marker=tuple(row[7:]))
+        row = _first_row(session, _BATCH_BY_GTIN_LOT, {"gtin": gtin, "lot": lot})
+    return None if row is None else batch_key(row)
 
 
 def find_product(session: Session, gtin: str) -> ProductKey | None:
     """The product with this GTIN (14 digits), or None."""
-    row = session.connection().execute(_PRODUCT_BY_GTIN, {"gtin": gtin}).first()
+    row = _first_row(session, _PRODUCT_BY_GTIN, {"gtin": gtin})
     return None if row is None else ProductKey(row[0], gtin, tuple(row[1:]))
 
 

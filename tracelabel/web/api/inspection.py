@@ -13,12 +13,13 @@ from marshmallow import Schema, fields, validate
 from tracelabel.extensions import db
 from tracelabel.services import audit, batches, exports, inspection, search
 from tracelabel.services.errors import Forbidden
+from tracelabel.web.api import jobs as api_jobs
 from tracelabel.web.api import schemas
 from tracelabel.web.downloads import finished_file
 
 blueprint = Blueprint("inspection", __name__, url_prefix="/api/v1",
                       description="Tracing, recalls, certificate reviews, alerts, exports, audit.")
-EXPORT_TYPES = {"epcis": ("application/ld+json", "jsonld"), "csv": ("text/csv", "csv")}
+EXPORT_TYPES = exports.FILE_TYPES
 
 
 class BatchRefSchema(Schema):
@@ -75,12 +76,20 @@ class AlertsQuerySchema(schemas.CleanSchema):
     days = fields.Integer(load_default=30, validate=validate.Range(1, 366))
 
 
+def background_field() -> fields.Boolean:
+    return fields.Boolean(load_default=False, metadata={
+        "description": "write the file in a background job (202 and the job's URL); exports of "
+                       f"more than {exports.EXPORT_JOB_THRESHOLD:,} batches always are"})
+
+
 class ExportFormatSchema(schemas.CleanSchema):
     format = fields.String(required=True, validate=validate.OneOf(tuple(EXPORT_TYPES)))
+    background = background_field()
 
 
 class ExportQuerySchema(schemas.BatchQuerySchema):
     format = fields.String(required=True, validate=validate.OneOf(tuple(EXPORT_TYPES)))
+    background = background_field()
 
 
 class AuditEntrySchema(Schema):
@@ -204,9 +213,14 @@ def alerts(args: dict[str, Any]) -> Any:
             "scans": inspection.scan_alerts(db.session, g.actor, since)}
 
 
-def _export(filters: search.BatchFilters, fmt: str, name: str) -> Response:
+def _export(filters: search.BatchFilters, fmt: str, name: str, background: bool) -> Response:
     writer = exports.write_epcis if fmt == "epcis" else exports.write_csv
     media_type, extension = EXPORT_TYPES[fmt]
+    count = exports.count_matching(db.session, g.actor, filters)
+    if background or count > exports.EXPORT_JOB_THRESHOLD:
+        return api_jobs.enqueued(exports.create_export_job(
+            db.session, g.actor, filters, fmt, f"{name}.{extension}", count,
+            current_app.config["PUBLIC_URL"]))
     return finished_file(
         lambda out: writer(exports.matching_batches(db.session, g.actor, filters),
                            current_app.config["PUBLIC_URL"], out),
@@ -220,18 +234,23 @@ def export_batch(args: dict[str, Any], batch_id: int) -> Response:
     """One batch's chain as an EPCIS 2.0 document or the sortable spreadsheet."""
     batch = batches.get_batch(db.session, g.actor, batch_id)
     filters = search.BatchFilters(code=batch.code)
-    return _export(filters, args["format"], f"truy-xuat-{batch.code}")
+    return _export(filters, args["format"], f"truy-xuat-{batch.code}", args["background"])
 
 
 @blueprint.route("/exports", methods=["GET"])
 @blueprint.arguments(ExportQuerySchema, location="query")
 @blueprint.response(200, description="EPCIS 2.0 JSON-LD or CSV (UTF-8 with BOM)")
 def export_many(args: dict[str, Any]) -> Response:
-    """The chains of every batch matching the search filters, streamed."""
-    fmt = args.pop("format")
+    """The chains of every batch matching the search filters, streamed.
+
+    An export of more than 5,000 batches (or any, with ``background=true``) becomes a job: 202
+    with ``Location:`` the job (`GET /api/v1/jobs/{id}`), whose ``result_url`` downloads the file.
+    """
+    fmt, background = args.pop("format"), args.pop("background")
     for key in ("page", "per_page", "sort"):
         args.pop(key, None)
-    return _export(search.BatchFilters(**args), fmt, f"truy-xuat-{dt.date.today().isoformat()}")
+    return _export(search.BatchFilters(**args), fmt, f"truy-xuat-{dt.date.today().isoformat()}",
+                   background)
 
 
 @blueprint.route("/audit", methods=["GET"])

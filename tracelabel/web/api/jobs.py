@@ -16,7 +16,7 @@ from tracelabel.services import jobs
 from tracelabel.web.errors import problem, translate
 
 blueprint = Blueprint("jobs", __name__, url_prefix="/api/v1/jobs",
-                      description="Background jobs: large label runs and imports.")
+                      description="Background jobs: large label runs, imports and exports.")
 
 
 class JobErrorSchema(Schema):
@@ -62,6 +62,13 @@ def accepted(job: Job) -> Response:
     response.status_code = 202
     response.headers["Location"] = url_for("jobs.JobItem", job_id=job.id, _external=True)
     return response
+
+
+def enqueued(job: Job) -> Response:
+    """Commit a job recorded by a service, enqueue it and answer 202."""
+    db.session.commit()
+    worker.enqueue(current_app, job.id)
+    return accepted(job)
 
 
 def start(kind: str, parameters: dict[str, Any]) -> Response:

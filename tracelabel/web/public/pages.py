@@ -114,7 +114,12 @@ def _varies(name: str, unit: dict[str, Any]) -> bool:
 
 
 def _shown(name: str, value: Any) -> str:
-    return day(value) if name == "first_scan_on" else str(value)
+    return _day_in(language(), value) if name == "first_scan_on" else str(value)
+
+
+@functools.lru_cache(maxsize=1024)
+def _day_in(page_language: str, iso: str) -> str:
+    return day(iso)  # in the request's language, which is page_language: the cache key
 
 
 @functools.lru_cache(maxsize=64)

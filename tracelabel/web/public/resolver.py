@@ -92,8 +92,14 @@ def short_code(code: str) -> Response:
         status, title, detail = code_error_message(error)
         return respond.code_error(status, title, detail, code)
     batch_code, serial = (parsed, 0) if isinstance(parsed, str) else (parsed.batch_code, parsed.serial)
-    scans.begin_public_request(db.session)
-    key = trace.find_batch(db.session, code=batch_code)
+    session, tally = db.session, None
+    if _opens_page_as_scan():
+        with scans.writer_turn(session):
+            key, tally = scans.find_and_record(session, batch_code, serial,
+                                               scan_requests.scan_client())
+    else:
+        scans.begin_public_request(session)
+        key = trace.find_batch(session, code=batch_code)
     if key is None or not key.is_public:
         return not_found(code=code)
     if serial > key.units_issued:
@@ -105,7 +111,14 @@ def short_code(code: str) -> Response:
         unit_code = _canonical_unit(base, code)
         levels.insert(0, linkset.Level(f"{base}{codes.SHORT_CODE_PREFIX}{unit_code}", "unit",
                                        key.lot, serial))
-    return batch_response(key, serial, unit_code, levels)
+    return batch_response(key, serial, unit_code, levels, tally)
+
+
+def _opens_page_as_scan() -> bool:
+    """Whether this request is a person opening the trace page (HTML or JSON), which records a scan;
+    a linkset, a ``linkType`` redirect or the passport records none."""
+    return (respond.wanted_format() in (respond.HTML, respond.JSON)
+            and not request.args.get("linkType") and scan_requests.is_scan_request())
 
 
 def raw_target() -> tuple[str, str]:
@@ -183,15 +196,21 @@ def _special_request(levels: list[linkset.Level], wanted: str,
     return None
 
 
-def _unit_facts(key: trace.BatchKey, serial: int, unit_code: str | None) -> dict[str, Any] | None:
-    counted = scan_requests.is_scan_request()  # a HEAD or a prefetch is answered, not recorded
+def _unit_facts(key: trace.BatchKey, serial: int, unit_code: str | None,
+                recorded: scans.ScanTally | None) -> dict[str, Any] | None:
+    """The unit's block: its tally, with this request's scan recorded unless it already is."""
+    counted = recorded is None and scan_requests.is_scan_request()  # a HEAD or a prefetch: no scan
     if not serial:
         if counted:
             scans.record_scan(db.session, key.batch_id, scans.BATCH_SERIAL,
                               scan_requests.scan_client())
         return None
-    tally = (scans.record_scan(db.session, key.batch_id, serial, scan_requests.scan_client())
-             if counted else scans.current_tally(db.session, key.batch_id, serial))
+    if recorded is not None:
+        tally = recorded
+    elif counted:
+        tally = scans.record_scan(db.session, key.batch_id, serial, scan_requests.scan_client())
+    else:
+        tally = scans.current_tally(db.session, key.batch_id, serial)
     clients = scans.looks_copied(db.session, key.batch_id, serial, tally)
     return {"serial": serial, "code": unit_code, "genuine": True,
             "scan_count": tally.count, "first_scan_at": tally.first_scan_at.isoformat(),
@@ -211,8 +230,9 @@ def passport_response(key: trace.BatchKey, serial: int, levels: list[linkset.Lev
 
 
 def batch_response(key: trace.BatchKey, serial: int, unit_code: str | None,
-                   levels: list[linkset.Level]) -> Response:
-    """The trace page (or JSON) of a batch or one of its units, with the scan recorded."""
+                   levels: list[linkset.Level], recorded: scans.ScanTally | None = None) -> Response:
+    """The trace page (or JSON) of a batch or one of its units, with the scan recorded (``recorded``:
+    already recorded with the lookup, this is its tally)."""
     wanted = respond.wanted_format()
     if wanted == respond.JSON_LD:
         return passport_response(key, serial, levels)
@@ -222,9 +242,12 @@ def batch_response(key: trace.BatchKey, serial: int, unit_code: str | None,
     if special is not None:
         return special
     facts = trace.public_trace(db.session, key, today, st.facts)
-    with scans.writer_turn(db.session):
-        unit = _unit_facts(key, serial, unit_code)
-        db.session.commit()
+    if recorded is not None:
+        unit = _unit_facts(key, serial, unit_code, recorded)
+    else:
+        with scans.writer_turn(db.session):
+            unit = _unit_facts(key, serial, unit_code, None)
+            db.session.commit()
     policy = respond.REVALIDATE if serial else respond.SHARED_CACHE
     if wanted == respond.JSON:
         body = {**facts, "trace_url": levels[0].anchor, "unit": unit}

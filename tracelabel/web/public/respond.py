@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import functools
 import json
 from typing import Any
 
 from flask import Response, render_template, request
 from flask_babel import gettext
+from werkzeug.datastructures import MIMEAccept
+from werkzeug.http import parse_accept_header
 
 from tracelabel.web.errors import problem
 
@@ -23,6 +26,9 @@ SHARED_CACHE = "public, max-age=60"
 # so caches revalidate each time; a 304 still spares a slow network the body.
 REVALIDATE = "private, no-cache"
 VARY = "Accept, Accept-Language, Cookie"  # the language may come from the "lang" cookie
+# What makes a request conditional (WSGI environ keys): without them there is nothing to answer 304.
+CONDITIONAL_HEADERS = ("HTTP_IF_NONE_MATCH", "HTTP_IF_MATCH", "HTTP_IF_MODIFIED_SINCE",
+                       "HTTP_IF_UNMODIFIED_SINCE", "HTTP_RANGE")
 # GS1's JSON-LD context for linksets (GS1-Conformant Resolver 1.2.0 artefacts): named in the Link
 # header of a linkset response, it turns the JSON into JSON-LD.
 LINKSET_CONTEXT = "https://ref.gs1.org/standards/resolver/linkset-context"
@@ -34,14 +40,24 @@ def wanted_format() -> str:
         return LINKSET
     if request.args.get("format") == "jsonld":
         return JSON_LD
-    return request.accept_mimetypes.best_match(OFFERED, default=HTML) or HTML
+    return format_for_accept(request.headers.get("Accept", ""))
+
+
+@functools.lru_cache(maxsize=256)
+def format_for_accept(accept: str) -> str:
+    """The offered representation an Accept header prefers (HTML by default); phones send a few
+    distinct headers, so each is parsed once."""
+    return parse_accept_header(accept, MIMEAccept).best_match(OFFERED, default=HTML) or HTML
 
 
 def resolver_headers(response: Response, linkset_url: str | None = None) -> Response:
     """CORS, Vary and (for an identified resource) the Link to its linkset."""
     response.headers["Access-Control-Allow-Origin"] = "*"
     response.headers["Access-Control-Expose-Headers"] = "Link, ETag, Location"
-    response.vary.update(part.strip() for part in VARY.split(","))
+    if "Vary" in response.headers:
+        response.vary.update(part.strip() for part in VARY.split(","))
+    else:
+        response.headers["Vary"] = VARY
     if linkset_url:  # first, before any other link (a linkset's JSON-LD context)
         links = [f'<{linkset_url}>; rel="linkset"; type="{LINKSET}"', response.headers.get("Link")]
         response.headers["Link"] = ", ".join(link for link in links if link)
@@ -76,6 +92,8 @@ def cached(response: Response, etag: str, cache_control: str) -> Response:
     """Add the validator and cache policy, and turn a matching conditional request into 304."""
     response.set_etag(etag)
     response.headers["Cache-Control"] = cache_control
+    if not any(name in request.environ for name in CONDITIONAL_HEADERS):
+        return response  # most scans: nothing to compare, and the server writes the Date
     return response.make_conditional(request)
 
 

@@ -16,6 +16,9 @@ from tracelabel.services import scans
 
 PREFETCH_HEADERS = {"Sec-Purpose": {"prefetch", "prerender"}, "Purpose": {"prefetch", "preview"},
                     "X-Moz": {"prefetch"}, "X-Purpose": {"preview", "prefetch"}}
+# The same, by WSGI environ key: read on every scan, straight from the environ.
+_PREFETCH_ENVIRON = {"HTTP_" + name.upper().replace("-", "_"): markers
+                     for name, markers in PREFETCH_HEADERS.items()}
 
 
 def _tokens(value: str) -> set[str]:
@@ -26,8 +29,9 @@ def _tokens(value: str) -> set[str]:
 
 def is_prefetch() -> bool:
     """Whether the browser is fetching the page ahead of a possible visit."""
-    return any(_tokens(request.headers.get(name, "")) & markers
-               for name, markers in PREFETCH_HEADERS.items())
+    environ = request.environ
+    return any(_tokens(environ[key]) & markers
+               for key, markers in _PREFETCH_ENVIRON.items() if key in environ)
 
 
 def is_scan_request() -> bool:
