@@ -40,10 +40,12 @@ import base64
 import binascii
 import calendar
 import datetime
+import hashlib
 import hmac
 import re
 import secrets
 import string
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from urllib.parse import parse_qsl, quote, unquote, urlsplit
 
@@ -67,6 +69,7 @@ _TYPED_SEPARATORS = re.compile(r"[\s\-\u2010-\u2015]+")
 _TYPED_CONFUSIONS = str.maketrans("OIL", "011")
 _SYMBOL_VALUE = {symbol: value for value, symbol in enumerate(ALPHABET)}
 _BASE64URL = re.compile(r"[A-Za-z0-9_-]+={0,2}")
+_SYMBOL_PAIRS = tuple(a + b for a in ALPHABET for b in ALPHABET)  # 10 bits -> two symbols
 
 
 class CodeError(ValueError):
@@ -426,6 +429,25 @@ def make_unit_code(batch_code: str, serial: int, keys: CodeKeys) -> str:
     _check_serial(serial)
     mac = _unit_mac(keys.keys[keys.current], keys.current, batch, serial)
     return f"{batch}.{serial}.{keys.current}{mac}"
+
+
+def unit_codes(batch_code: str, serials: range, keys: CodeKeys) -> Iterator[str]:
+    """The canonical unit codes of a run of serials, as `make_unit_code` makes them one by one:
+    the batch code and the range are checked once, and the HMAC's keyed states are reused."""
+    batch = parse_batch_code(batch_code)
+    if serials:
+        _check_serial(serials[0])
+        _check_serial(serials[-1])
+    key_id = keys.current
+    keyed = hmac.new(keys.keys[key_id], digestmod=hashlib.sha256)  # copied per serial
+    prefix = f"tracelabel-unit-v1.{key_id}.{batch}."
+    pairs = _SYMBOL_PAIRS
+    for serial in serials:
+        tag = keyed.copy()
+        tag.update(f"{prefix}{serial}".encode("ascii"))
+        number = int.from_bytes(tag.digest()[:5], "big")
+        yield (f"{batch}.{serial}.{key_id}{pairs[number >> 30]}{pairs[(number >> 20) & 1023]}"
+               f"{pairs[(number >> 10) & 1023]}{pairs[number & 1023]}")
 
 
 def _parse_serial(text: str) -> int:

@@ -1,6 +1,6 @@
 """Labels: QR codes, barcodes, PDF label sheets and ZPL — pure Python, no Flask, no database."""
 
-from tracelabel.labels.content import LabelContent, serial_labels
+from tracelabel.labels.content import LabelContent, serial_labels, unit_labels
 from tracelabel.labels.errors import LabelError
 from tracelabel.labels.layout import LABEL_SYMBOLOGIES, holds
 from tracelabel.labels.qrmatrix import qr_matrices, qr_matrix
@@ -21,6 +21,7 @@ __all__ = [
     "qr_matrix",
     "render_symbol",
     "serial_labels",
+    "unit_labels",
     "write_sheet_pdf",
     "write_zpl",
     "zpl_holds",

@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import hashlib
 import io
+import sys
 import unicodedata
+from array import array
 from dataclasses import dataclass
 from functools import cache, lru_cache
 from pathlib import Path
@@ -36,16 +38,20 @@ class LabelFont:
         """Return text in NFC with characters the font lacks replaced by '?'."""
         text = unicodedata.normalize("NFC", text)
         glyphs = self.glyph_of
+        if all(map(glyphs.__contains__, text)):
+            return text
         return "".join(char if char in glyphs else REPLACEMENT for char in text)
 
     def width(self, text: str, size: float) -> float:
         """Width in points of already-normalised text at the given size."""
-        glyphs, advance = self.glyph_of, self.advance
-        return sum(advance[glyphs[char]] for char in text) * size / 1000
+        return sum(map(self.advance.__getitem__, map(self.glyph_of.__getitem__, text))) * size / 1000
 
     def hex_glyphs(self, text: str) -> bytes:
         """Return normalised text as a PDF hex string of 2-byte glyph ids, without brackets."""
-        return "".join(f"{self.glyph_of[char]:04X}" for char in text).encode("ascii")
+        glyph_ids = array("H", map(self.glyph_of.__getitem__, text))
+        if sys.byteorder == "little":
+            glyph_ids.byteswap()
+        return glyph_ids.tobytes().hex().upper().encode("ascii")
 
 
 def font_bytes() -> bytes:

@@ -13,6 +13,7 @@ from typing import BinaryIO
 
 HEADER = b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n"
 COMPRESSION_LEVEL = 6
+XREF_ROWS = 4096  # cross-reference rows per part (20 bytes each)
 
 
 class PdfWriter:
@@ -50,15 +51,17 @@ class PdfWriter:
         self.write_stream(number, deflated, entries + b" /Filter /FlateDecode", compress=False)
 
     def finish(self, root: int, info: int | None = None) -> None:
-        """Write the cross-reference table and trailer; every reserved object must exist."""
+        """Write the cross-reference table and trailer; every reserved object must exist. The
+        table goes out XREF_ROWS rows at a time, so a long one is never whole in memory."""
         missing = [n for n in range(1, len(self._offsets)) if not self._offsets[n]]
         if missing:
             raise ValueError(f"PDF objects reserved but never written: {missing[:5]}")
         xref_at = self._position
         count = len(self._offsets)
-        rows = [b"xref\n0 %d\n0000000000 65535 f \n" % count]
-        rows.extend(b"%010d 00000 n \n" % offset for offset in self._offsets[1:])
-        self._write(b"".join(rows))
+        self._write(b"xref\n0 %d\n0000000000 65535 f \n" % count)
+        for start in range(1, count, XREF_ROWS):
+            self._write(b"".join(b"%010d 00000 n \n" % offset
+                                 for offset in self._offsets[start : start + XREF_ROWS]))
         info_entry = b" /Info %d 0 R" % info if info else b""
         self._write(b"trailer\n<< /Size %d /Root %d 0 R%s >>\nstartxref\n%d\n%%%%EOF\n" % (
             count, root, info_entry, xref_at))

@@ -1,16 +1,18 @@
 """QR data encoding: payload -> version and final codewords, exactly as the `qrcode` package does.
 
-`qrcode` stays the reference: segmentation is its own `optimal_data_chunks` (with the `optimize=20`
-default of `QRCode.add_data`), the version is chosen by the same `best_fit` rule over its
-`BIT_LIMIT_TABLE`, and the block structure comes from its `rs_blocks`. Only the bit packing and the
-Reed-Solomon arithmetic are reimplemented, with big integers and lookup tables, because that is
-where the reference spends its time.
+`qrcode` stays the reference: segmentation follows its `optimal_data_chunks` (with the
+`optimize=20` default of `QRCode.add_data`) with the same patterns, the version is chosen by the
+same `best_fit` rule over its `BIT_LIMIT_TABLE`, and the block structure comes from its
+`rs_blocks`. Only the bit packing and the Reed-Solomon arithmetic are reimplemented, with big
+integers and lookup tables, because that is where the reference spends its time.
 """
 
 from __future__ import annotations
 
+import re
 from bisect import bisect_left
-from functools import cache
+from collections.abc import Iterator
+from functools import cache, lru_cache
 
 from qrcode import base, constants, util
 from qrcode.exceptions import DataOverflowError
@@ -26,7 +28,18 @@ EC_LEVELS = {
 # `add_data`'s default: runs shorter than this stay in the surrounding (wider) mode.
 CHUNK_MINIMUM = 20
 PAD_BYTES = (0xEC, 0x11)
-_ALNUM_INDEX = {char: index for index, char in enumerate(util.ALPHA_NUM)}
+# Each alphanumeric character's value, as a byte-translation table (other bytes never get here).
+_ALNUM_VALUES = bytes(util.ALPHA_NUM.find(bytes([byte])) % 256 for byte in range(256))
+_ALNUM_CLASS = b"[" + re.escape(util.ALPHA_NUM) + b"]"
+# optimal_data_chunks' patterns: runs of at least CHUNK_MINIMUM, or, for data no longer than
+# that, the whole data.
+_RUN_PATTERNS = (re.compile(rb"\d{%d,}" % CHUNK_MINIMUM),
+                 re.compile(_ALNUM_CLASS + b"{%d,}" % CHUNK_MINIMUM))
+_SHORT_PATTERNS = (re.compile(rb"^\d+$"), re.compile(b"^" + _ALNUM_CLASS + b"+$"))
+# The last characters of an alphanumeric segment that differ from label to label (a unit's serial
+# and MAC); the characters before them are packed once per run (see `_alnum_pairs`).
+ALNUM_OWN_TAIL = 20
+Segment = tuple[int, bytes]  # (qrcode's mode constant, the segment's bytes)
 
 
 def ec_level(name: str) -> int:
@@ -39,25 +52,64 @@ def ec_level(name: str) -> int:
 
 def encode(payload: str, error_correction: int) -> tuple[int, bytes]:
     """Return the version and the interleaved data + EC codewords qrcode would place."""
-    chunks = list(util.optimal_data_chunks(payload, minimum=CHUNK_MINIMUM))
+    version, data = data_codewords(payload, error_correction)
+    return version, _interleave_with_ec(data, version, error_correction)
+
+
+def data_codewords(payload: str, error_correction: int) -> tuple[int, bytes]:
+    """Return the version and the padded data codewords (before error correction)."""
+    chunks = segments(payload)
     version = best_fit_version(chunks, error_correction)
     bits, length = _segment_bits(chunks, version)
-    data = _pad_codewords(bits, length, _capacity_bits(version, error_correction))
-    return version, _interleave_with_ec(data, version, error_correction)
+    return version, _pad_codewords(bits, length, _capacity_bits(version, error_correction))
 
 
 def symbol_size(payload: str, error_correction: int) -> int:
     """Modules per side of the symbol qrcode would make, without building it."""
-    chunks = list(util.optimal_data_chunks(payload, minimum=CHUNK_MINIMUM))
-    return best_fit_version(chunks, error_correction) * 4 + 17
+    return best_fit_version(segments(payload), error_correction) * 4 + 17
 
 
-def best_fit_version(chunks: list[util.QRData], error_correction: int) -> int:
+def segments(payload: str) -> list[Segment]:
+    """(mode, bytes) per segment, exactly as `util.optimal_data_chunks(payload, minimum=20)`
+    splits it: the same patterns, compiled once instead of on every call."""
+    data = payload.encode("utf-8")
+    numeric, alphanumeric = _SHORT_PATTERNS if len(data) <= CHUNK_MINIMUM else _RUN_PATTERNS
+    found: list[Segment] = []
+    for is_number, chunk in _split(data, numeric):
+        if is_number:
+            found.append((util.MODE_NUMBER, chunk))
+            continue
+        found.extend((util.MODE_ALPHA_NUM if is_alpha else util.MODE_8BIT_BYTE, part)
+                     for is_alpha, part in _split(chunk, alphanumeric))
+    return found
+
+
+def _split(data: bytes, pattern: re.Pattern[bytes]) -> Iterator[tuple[bool, bytes]]:
+    """`util._optimal_split`: the pattern's matches and the stretches between them, in order."""
+    while data:
+        match = pattern.search(data)
+        if not match:
+            break
+        start, end = match.span()
+        if start:
+            yield False, data[:start]
+        yield True, data[start:end]
+        data = data[end:]
+    if data:
+        yield False, data
+
+
+def best_fit_version(chunks: list[Segment], error_correction: int) -> int:
     """Return the smallest version that holds the chunks, by qrcode's `best_fit` rule."""
+    return _best_fit(tuple((mode, len(data)) for mode, data in chunks), error_correction)
+
+
+@lru_cache(maxsize=1024)  # a run's payloads have a handful of shapes
+def _best_fit(shape: tuple[tuple[int, int], ...], error_correction: int) -> int:
     start = 1
     while True:
         sizes = util.mode_sizes_for_version(start)
-        needed = sum(4 + sizes[chunk.mode] + _payload_bits(chunk) for chunk in chunks)
+        needed = sum(4 + sizes[mode] + _payload_bits(mode, count) for mode, count in shape)
         version = bisect_left(util.BIT_LIMIT_TABLE[error_correction], needed, start)
         if version == 41:
             raise LabelError("payload too long for a QR code") from DataOverflowError()
@@ -66,48 +118,61 @@ def best_fit_version(chunks: list[util.QRData], error_correction: int) -> int:
         start = version
 
 
-def _payload_bits(chunk: util.QRData) -> int:
+def _payload_bits(mode: int, count: int) -> int:
     """Bits taken by a chunk's characters, without mode and length headers."""
-    count = len(chunk.data)
-    if chunk.mode == util.MODE_NUMBER:
+    if mode == util.MODE_NUMBER:
         return 10 * (count // 3) + (0, 4, 7)[count % 3]
-    if chunk.mode == util.MODE_ALPHA_NUM:
+    if mode == util.MODE_ALPHA_NUM:
         return 11 * (count // 2) + 6 * (count % 2)
     return 8 * count
 
 
-def _segment_bits(chunks: list[util.QRData], version: int) -> tuple[int, int]:
+def _segment_bits(chunks: list[Segment], version: int) -> tuple[int, int]:
     """Pack mode indicators, lengths and data into one integer; return it and its bit length."""
     sizes = util.mode_sizes_for_version(version)
     acc, length = 0, 0
-    for chunk in chunks:
-        width = sizes[chunk.mode]
-        acc = (acc << (4 + width)) | (chunk.mode << width) | len(chunk.data)
-        value, bits = _chunk_value(chunk)
+    for mode, data in chunks:
+        width = sizes[mode]
+        acc = (acc << (4 + width)) | (mode << width) | len(data)
+        value, bits = _chunk_value(mode, data)
         acc = (acc << bits) | value
         length += 4 + width + bits
     return acc, length
 
 
-def _chunk_value(chunk: util.QRData) -> tuple[int, int]:
+def _chunk_value(mode: int, data: bytes) -> tuple[int, int]:
     """Return a chunk's character bits as one integer and their count."""
-    data = chunk.data
-    if chunk.mode == util.MODE_8BIT_BYTE:
+    if mode == util.MODE_8BIT_BYTE:
         return int.from_bytes(data, "big"), 8 * len(data)
     acc, bits = 0, 0
-    if chunk.mode == util.MODE_NUMBER:
+    if mode == util.MODE_NUMBER:
         for i in range(0, len(data), 3):
             group = data[i : i + 3]
             width = util.NUMBER_LENGTH[len(group)]
             acc, bits = (acc << width) | int(group), bits + width
         return acc, bits
-    index = _ALNUM_INDEX
-    for i in range(0, len(data) - 1, 2):
-        acc = (acc << 11) | (index[data[i]] * 45 + index[data[i + 1]])
-    bits = 11 * (len(data) // 2)
-    if len(data) % 2:
-        acc, bits = (acc << 6) | index[data[-1]], bits + 6
+    values = data.translate(_ALNUM_VALUES)
+    shared = max(0, (len(values) - ALNUM_OWN_TAIL) & ~1)  # the part a run's payloads share
+    start, acc = 0, 0
+    if shared:
+        acc = _alnum_pairs(values[:shared])
+        start = shared
+    for i in range(start, len(values) - 1, 2):
+        acc = (acc << 11) | (values[i] * 45 + values[i + 1])
+    bits = 11 * (len(values) // 2)
+    if len(values) % 2:
+        acc, bits = (acc << 6) | values[-1], bits + 6
     return acc, bits
+
+
+@lru_cache(maxsize=256)
+def _alnum_pairs(values: bytes) -> int:
+    """The 11-bit pairs of an even number of alphanumeric values, as one integer: the head of
+    a run's URLs, which is the same on every label, is packed once."""
+    acc = 0
+    for i in range(0, len(values), 2):
+        acc = (acc << 11) | (values[i] * 45 + values[i + 1])
+    return acc
 
 
 @cache
@@ -129,7 +194,7 @@ def _pad_codewords(acc: int, length: int, capacity: int) -> bytes:
 
 
 @cache
-def _block_layout(version: int, error_correction: int) -> tuple[tuple[int, int], ...]:
+def block_layout(version: int, error_correction: int) -> tuple[tuple[int, int], ...]:
     """Return (data count, EC count) per Reed-Solomon block."""
     return tuple(
         (block.data_count, block.total_count - block.data_count)
@@ -140,7 +205,7 @@ def _block_layout(version: int, error_correction: int) -> tuple[tuple[int, int],
 def _interleave_with_ec(data: bytes, version: int, error_correction: int) -> bytes:
     """Split data into blocks, add EC codewords, interleave data then EC column by column."""
     data_blocks, ec_blocks, offset = [], [], 0
-    for data_count, ec_count in _block_layout(version, error_correction):
+    for data_count, ec_count in block_layout(version, error_correction):
         block = data[offset : offset + data_count]
         offset += data_count
         data_blocks.append(block)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import itertools
 import zlib
+from array import array
 from collections.abc import Iterable, Iterator
 from typing import BinaryIO
 
@@ -17,10 +18,11 @@ from tracelabel.labels.layout import label_layout
 from tracelabel.labels.pdffont import write_font
 from tracelabel.labels.pdfwriter import PdfWriter, pdf_string
 from tracelabel.labels.qrencode import ec_level
-from tracelabel.labels.sheetpage import FONT_RESOURCE, render_page
+from tracelabel.labels.sheetpage import FONT_RESOURCE, render_pages
 from tracelabel.labels.templates import POINTS_PER_MM, LabelTemplate, get_template
 
 PRODUCER = "tracelabel"
+GROUP_LABELS = 24  # labels whose symbols are computed together (whole pages, at least one)
 
 
 def write_sheet_pdf(labels: Iterable[LabelContent], template: str, out: BinaryIO, *,
@@ -34,7 +36,7 @@ def write_sheet_pdf(labels: Iterable[LabelContent], template: str, out: BinaryIO
     catalog, pages, font, resources, info = (writer.reserve() for _ in range(5))
     writer.write_object(catalog, b"<< /Type /Catalog /Pages %d 0 R >>" % pages)
     writer.write_object(resources, b"<< /Font << %s %d 0 R >> >>" % (FONT_RESOURCE, font))
-    page_numbers: list[int] = []
+    page_numbers = array("L")  # a million labels are ~42,000 pages: 8 bytes each, not ~36
     used: set[str] = set()
     written = 0
     for count, content, chars in _rendered_pages(labels, stock, error_correction, symbology):
@@ -43,13 +45,17 @@ def write_sheet_pdf(labels: Iterable[LabelContent], template: str, out: BinaryIO
         written += count
     if not page_numbers:  # an empty run still makes a valid, one-page document
         page_numbers.append(_write_page(writer, stock, pages, resources, zlib.compress(b"")))
-    kids = b" ".join(b"%d 0 R" % number for number in page_numbers)
     writer.write_object(pages, b"<< /Type /Pages /Kids [%s] /Count %d >>" % (
-        kids, len(page_numbers)))
+        _references(page_numbers), len(page_numbers)))
     write_font(writer, font, used)
     writer.write_object(info, _info(title))
     writer.finish(catalog, info)
     return written
+
+
+def _references(numbers: array[int]) -> bytes:
+    """`N 0 R N 0 R ...` for the page tree's Kids."""
+    return b" ".join(b"%d 0 R" % number for number in numbers)
 
 
 def _write_page(writer: PdfWriter, stock: LabelTemplate, pages: int, resources: int,
@@ -75,6 +81,8 @@ def _chunks(labels: Iterable[LabelContent], size: int) -> Iterator[list[LabelCon
 
 def _rendered_pages(labels: Iterable[LabelContent], stock: LabelTemplate, error_correction: str,
                     symbology: str) -> Iterator[tuple[int, bytes, str]]:
-    """Yield (labels on the page, deflated content, characters used) page by page, in order."""
-    for page in _chunks(labels, stock.per_page):
-        yield (len(page), *render_page(page, stock.name, error_correction, symbology))
+    """Yield (labels on the page, deflated content, characters used) page by page, in order;
+    the pages are rendered a group at a time (about GROUP_LABELS labels, whole pages)."""
+    group = max(1, GROUP_LABELS // stock.per_page) * stock.per_page
+    for chunk in _chunks(labels, group):
+        yield from render_pages(chunk, stock.name, error_correction, symbology)

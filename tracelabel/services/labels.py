@@ -12,7 +12,7 @@ from typing import BinaryIO
 from sqlalchemy.orm import Session
 
 from tracelabel import codes, labels
-from tracelabel.links import batch_trace_url, dl_serial, unit_trace_url
+from tracelabel.links import batch_trace_url, dl_serial
 from tracelabel.models import Batch, LabelRun
 from tracelabel.services import trace
 from tracelabel.services.actors import Actor, require_owner
@@ -178,12 +178,26 @@ def batch_label(batch: Batch, public_url: str, stars: int | None) -> labels.Labe
 
 def unit_labels(batch: Batch, serials: range, public_url: str,
                 keys: codes.CodeKeys, stars: int | None) -> Iterator[labels.LabelContent]:
-    """One label per serial, each with its own MAC-signed code."""
-    def unit_code(serial: int) -> tuple[str, str]:
-        return (unit_trace_url(public_url, batch, serial, keys, printed=True),
-                codes.make_unit_code(batch.code, serial, keys))
+    """One label per serial, each with its own MAC-signed code; a unit of a GTIN product also
+    carries its AI (21) value, for the GS1 DataMatrix."""
+    return labels.unit_labels(batch_label(batch, public_url, stars),
+                              unit_payloads(batch, serials, public_url, keys))
 
-    return labels.serial_labels(batch_label(batch, public_url, stars), serials, unit_code)
+
+def unit_payloads(batch: Batch, serials: range, public_url: str, keys: codes.CodeKeys
+                  ) -> Iterator[tuple[str, str, str | None]]:
+    """(printed trace URL, unit code, AI (21) value or None) per serial, made in bulk: the URL up
+    to the unit's own part is built once, as `links.unit_trace_url` builds it for one unit."""
+    gtin = batch.product.gtin
+    if gtin:
+        head = codes.build_digital_link(public_url, gtin, lot=batch.lot, printed=True) + "/21/"
+        for code in codes.unit_codes(batch.code, serials, keys):
+            serial = dl_serial(code)  # "SERIAL.KMAC": GS1 set 82, nothing to percent-encode
+            yield head + serial, code, serial
+    else:
+        head = codes.batch_trace_url(public_url, batch.code, printed=True)[: -len(batch.code)]
+        for code in codes.unit_codes(batch.code, serials, keys):
+            yield head + code, code, None
 
 
 def render_batch_labels(session: Session, actor: Actor, batch_id: int, request: LabelRequest, *,
@@ -230,8 +244,8 @@ def _write_batch_labels(session: Session, actor: Actor, batch_id: int, request: 
         first = next(iter(unit_labels(batch, serials[:1], public_url, code_keys, stars))) \
             if serials else batch_label(batch, public_url, stars)
         try:
-            symbol = labels.render_symbol(request.symbology, _with_gs1_serial(first, serials),
-                                          request.fmt, dpi=request.dpi or 300)
+            symbol = labels.render_symbol(request.symbology, first, request.fmt,
+                                          dpi=request.dpi or 300)
         except labels.LabelError as error:
             raise ValidationFailed.one(field, str(error)) from None
         out.write(symbol)
@@ -239,8 +253,7 @@ def _write_batch_labels(session: Session, actor: Actor, batch_id: int, request: 
     assert request.template is not None  # settled by _check_request
     contents: Iterator[labels.LabelContent]
     if serials:
-        contents = (_with_gs1_serial(content, serials)
-                    for content in unit_labels(batch, serials, public_url, code_keys, stars))
+        contents = unit_labels(batch, serials, public_url, code_keys, stars)
     else:
         per_sheet = labels.TEMPLATES[request.template].per_page
         contents = iter([batch_label(batch, public_url, stars)] * per_sheet)
@@ -267,13 +280,6 @@ def planned_labels(session: Session, actor: Actor, batch_id: int, request: Label
     if request.fmt in SYMBOL_FORMATS:
         return 1
     return len(serials) if serials else labels.TEMPLATES[request.template or ""].per_page
-
-
-def _with_gs1_serial(content: labels.LabelContent, serials: range | None) -> labels.LabelContent:
-    """A unit label of a GTIN product carries its AI (21) for the GS1 DataMatrix."""
-    if not serials or content.gtin is None:
-        return content
-    return dataclasses.replace(content, gs1_serial=dl_serial(content.manual_code))
 
 
 def _counted(contents: Iterator[labels.LabelContent],
