@@ -1,4 +1,4 @@
-"""The public OCOP directory at scale: python tests/benchmarks/directory.py [--database-url URL]
+"""The public OCOP directory at scale: python -m tests.benchmarks.directory [--database-url URL]
 [--batches N].
 
 Builds a database through the real schema (rows written in bulk, not through the services) with

@@ -1,5 +1,5 @@
 """The coverage dashboard at province scale:
-python tests/benchmarks/programme.py [--database-url URL] [--producers N] [--products N]
+python -m tests.benchmarks.programme [--database-url URL] [--producers N] [--products N]
 [--batches N] [--scans N] [--keep | --reuse URL].
 
 Builds one province (Quảng Ninh) through the real schema — by default 2,000 producers, 5,000 OCOP
