@@ -10,10 +10,11 @@ import xml.etree.ElementTree as ElementTree
 from dataclasses import dataclass
 
 import pytest
+from sqlalchemy import select
 
 from tests.factories import Account, Factory
-from tracelabel.models import Organization, Product
-from tracelabel.services import directory, inspection
+from tracelabel.models import Batch, Organization, Product
+from tracelabel.services import batches, catalog, directory, inspection, organizations
 from tracelabel.vietnamese_collation import sort_key
 
 TODAY = dt.date.today()
@@ -122,6 +123,36 @@ def test_the_sorted_list_is_kept_but_follows_every_change(client, world, make, s
     session.commit()
     assert "Miến dong Bình Liêu" not in names(client)
     assert names(client, q="mien") == []
+
+
+def test_the_kept_list_outlives_changes_the_directory_does_not_show(client, world, make, session):
+    """Drafts, events and label runs leave the sorted list standing; a product's new name, its
+    producer's move and a first publication are shown at the next visit."""
+    filters = directory.read_filters(None, None, None, None, None, None)
+    kept = directory._sorted_matches(session, filters, TODAY)
+    session.commit()
+    make.batch(world.quang_ninh, world.listed["Bánh gai"])  # a draft and its event: audited
+    assert directory._sorted_matches(session, filters, TODAY) is kept
+    session.commit()
+
+    catalog.update_record(session, world.da_nang.actor, Product, world.listed["Dưa hấu"].id,
+                          {"name": "Bánh đa"})
+    session.commit()
+    assert names(client) == [*NAMES_IN_ORDER[:1], "Bánh đa", *NAMES_IN_ORDER[1:4],
+                             *NAMES_IN_ORDER[5:]]
+
+    admin = make.account("admin")
+    organizations.update_organization(session, admin.actor, world.da_nang.actor.organization_id,
+                                      {"province": QUANG_NINH, "commune": HA_LONG})
+    session.commit()
+    assert "Mắm tôm" in names(client, province=QUANG_NINH)
+    assert names(client, province=DA_NANG) == []
+
+    draft_batch = session.scalar(select(Batch.id).where(
+        Batch.product_id == world.hidden["draft"].id))
+    batches.publish_batch(session, world.quang_ninh.actor, draft_batch)
+    session.commit()
+    assert "Nấm hương nháp" in names(client)
 
 
 def test_the_order_is_not_the_databases_byte_or_locale_order():

@@ -41,6 +41,8 @@ class AuditHead(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     seq: Mapped[int] = mapped_column(Integer, default=0)
     hash: Mapped[str] = mapped_column(String(64))
+    # The last entry that changed what the public directory lists (``audit.changes_directory``).
+    directory_seq: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
 
 class AuditCheckpoint(Base):

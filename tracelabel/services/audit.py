@@ -102,18 +102,34 @@ class PendingChange:
     after: dict[str, Any] | None
 
 
-def _claim_positions(session: Session, count: int) -> tuple[int, str]:
-    """Lock the head and move it ``count`` places on; return the first seq and the hash before it."""
+# What the public directory lists (``services.directory``) changes only with a product, its
+# rating, its producer or a batch leaving draft (batches never go back to draft); its kept sorted
+# lists outlive every other entry: events, label runs, drafts, accounts.
+_DIRECTORY_ENTITIES = frozenset({"product", "certificate", "organization"})
+
+
+def changes_directory(action: str, entity_type: str) -> bool:
+    """Whether an entry's change can move a product into, out of or within the directory."""
+    return entity_type in _DIRECTORY_ENTITIES or action == "batch.publish"
+
+
+def _claim_positions(session: Session, count: int,
+                     directory: bool = False) -> tuple[int, str]:
+    """Lock the head and move it ``count`` places on (and the directory's seq with it when the
+    entries change the directory); return the first seq and the hash before it."""
+    moved: dict[str, Any] = {"seq": AuditHead.seq + count}
+    if directory:
+        moved["directory_seq"] = AuditHead.seq + count
     claimed = session.execute(
         update(AuditHead)
         .where(AuditHead.id == 1)
-        .values(seq=AuditHead.seq + count)
+        .values(**moved)
         .returning(AuditHead.seq, AuditHead.hash)
         .execution_options(synchronize_session=False)
     ).one_or_none()
     if claimed is not None:
         return claimed.seq - count + 1, claimed.hash
-    session.add(AuditHead(id=1, seq=count, hash=GENESIS_HASH))
+    session.add(AuditHead(id=1, seq=count, hash=GENESIS_HASH, directory_seq=count))
     session.flush()
     return 1, GENESIS_HASH
 
@@ -122,7 +138,7 @@ def record_change(session: Session, actor: Actor, action: str, entity_type: str,
                   entity_id: Any, before: dict[str, Any] | None,
                   after: dict[str, Any] | None) -> AuditEntry:
     """Append an audit entry for a change made in this transaction."""
-    seq, prev_hash = _claim_positions(session, 1)
+    seq, prev_hash = _claim_positions(session, 1, changes_directory(action, entity_type))
     entry = AuditEntry(
         seq=seq,
         occurred_at=utcnow(),
@@ -166,7 +182,9 @@ def append_changes(session: Session, actor: Actor, changes: list[PendingChange])
         # entry_digest's JSON up to its last two keys, which sort last: prev_hash, then seq.
         canonical.append(json.dumps({**row, "occurred_at": occurred_at.astimezone(dt.UTC).isoformat()},
                                     sort_keys=True, ensure_ascii=False, separators=(",", ":"))[:-1])
-    first_seq, prev_hash = _claim_positions(session, len(changes))  # the head is held from here
+    first_seq, prev_hash = _claim_positions(  # the head is held from here
+        session, len(changes), any(changes_directory(change.action, change.entity_type)
+                                   for change in changes))
     for offset, (row, head) in enumerate(zip(rows, canonical, strict=True)):
         row["seq"], row["prev_hash"] = first_seq + offset, prev_hash
         text = f'{head},"prev_hash":"{prev_hash}","seq":{row["seq"]}}}'

@@ -9,7 +9,8 @@ Filters and the word search run in SQL (words against ``products.search_text``, 
 diacritics, so "mien dong" finds "Miến dong"); the matches are then put in Vietnamese alphabetical
 order in Python (:mod:`tracelabel.vietnamese_collation`), which no database collation gives alike
 on SQLite and PostgreSQL, and only the page shown is loaded in full. The sorted matches of a
-selection are kept in the process until the next audited change (:func:`_sorted_matches`).
+selection are kept in the process until the next audited change to a product, a rating, a
+producer or a batch's publication (:func:`_sorted_matches`).
 """
 
 from __future__ import annotations
@@ -173,20 +174,22 @@ def search(session: Session, filters: Filters, today: dt.date, per_page: int = P
 
 
 # Every match of a selection, sorted, kept per process: keyed by the database, the selection and
-# the day, and valid while the audit chain's head stays where it was (every change to a product,
-# a rating or a batch's publication appends to the chain), so paging through a list or a
-# second visitor does not sort it again, and any instance sees another's changes at once.
+# the day, and valid while the chain's directory seq stays where it was (every change to a
+# product, a rating, a producer or a batch's publication appends to the audit chain and moves it;
+# ``audit.changes_directory``), so paging through a list or a second visitor does not sort it
+# again, a busy day of events and label runs does not either, and any instance sees another's
+# changes at once.
 _SORTED: OrderedDict[tuple[Any, ...], tuple[Any, list[tuple[int, int]]]] = OrderedDict()
 _SORTED_LOCK = threading.Lock()
 SORTED_KEPT = 256
-_CHAIN_HEAD = text("SELECT seq, hash FROM audit_head WHERE id = 1")
+_DIRECTORY_SEQ = text("SELECT directory_seq FROM audit_head WHERE id = 1")
 
 
 def _sorted_matches(session: Session, filters: Filters, today: dt.date) -> list[tuple[int, int]]:
     """(product id, headline stars) of every match, in Vietnamese alphabetical order."""
-    # The chain head is read before the products: a change committed in between makes the next
-    # request sort again rather than keep an older list under a newer head.
-    head = tuple(session.connection().execute(_CHAIN_HEAD).first() or ())
+    # The seq is read before the products: a change committed in between makes the next request
+    # sort again rather than keep an older list under a newer seq.
+    head = session.connection().execute(_DIRECTORY_SEQ).scalar()
     key = (str(session.get_bind().url), replace(filters, query="", page=1), today)
     with _SORTED_LOCK:
         kept = _SORTED.get(key)
