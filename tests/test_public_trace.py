@@ -277,6 +277,30 @@ def test_cached_page_follows_edits_of_related_records(client, session, make, wor
     assert second.headers["ETag"] != first.headers["ETag"]
 
 
+def test_the_cached_page_outlives_changes_no_public_page_shows(client, session, make, world):
+    """Label runs, drafts and accounts elsewhere keep the page's cache key (a busy day does not
+    render every page again); an official's verdict on its area changes it, and the page with it."""
+    from tracelabel.services import batches, inspection, trace
+
+    def marker() -> tuple:
+        return trace.find_batch(session, code=world.batch.code).marker
+
+    other = make.producer(make.organization("HTX Mật ong Ba Chẽ"))
+    printed = make.batch(other, publish=True)
+    kept = marker()  # another producer's publication is on a public page: the key moves
+    batches.issue_units(session, other.actor, printed.id, 500)
+    make.batch(other)  # a draft, with its event
+    make.account("inspector")
+    session.commit()
+    assert marker() == kept
+
+    inspection.set_area_code_status(session, make.account("inspector").actor,
+                                    world.batch.areas[0].id, "suspended", "Kiểm tra dư lượng")
+    session.commit()
+    assert marker() != kept
+    assert "mã ĐANG BỊ ĐÌNH CHỈ" in client.get(f"/t/{world.batch.code}").get_data(as_text=True)
+
+
 def test_a_second_gtin_product_in_gtin_12_form(client, make):
     owner = make.producer()
     gtin12 = "03600029145" + str(codes.gtin_check_digit("03600029145"))

@@ -2,7 +2,7 @@
 
     python tests/benchmarks/trace_page.py [--db sqlite|postgresql|both] [--sizes 1000,1000000]
                                           [--codes 1000] [--duration 10] [--connections 16]
-                                          [--baseline SRC]
+                                          [--digital-link] [--baseline SRC]
 
 Needs `wrk` (Debian: `apt-get install -y wrk`) and, for PostgreSQL, a server at
 TRACELABEL_BENCH_DATABASE_URL (default postgresql://postgres@127.0.0.1:5432/postgres; the benchmark
@@ -14,7 +14,9 @@ up to the size; then gunicorn (the `serve` command: sync workers, 2 by default) 
 the app plus one bare route returning a 3 KB string. wrk drives both routes in the same run, each for
 --duration seconds at --connections connections, after a short warm-up. The trace requests go
 round-robin over --codes different unit codes of the batch (the way a market's phones scan many
-packages; each wrk thread starts at its own place in the list); ``--codes 1`` is one hot code. The
+packages; each wrk thread starts at its own place in the list); ``--codes 1`` is one hot code.
+``--digital-link`` scans them as GS1 Digital Links (the product then has a GTIN) instead of short
+codes. The
 trace page is a unit code's page, so every request records a scan: the script counts the scan rows
 added and the trace requests the server logged, and checks they are equal. The load average at each
 measurement is printed: other work on the machine moves the absolute figures, the ratio against the
@@ -69,6 +71,7 @@ P99_LIMIT_MS = 25.0
 SIZE_DRIFT = 0.15
 VN = dt.timezone(dt.timedelta(hours=7))
 CODE_KEY = "A:" + "b" * 43
+GS1_PREFIX, GTIN, LOT = "8931234", "8931234500016", "MD-BENCH-01"
 
 
 def benchmark_app() -> Flask:
@@ -135,17 +138,20 @@ def run_wrk(url: str, seconds: int, connections: int, script: Path | None = None
                      _ms(latency["50"]), _ms(latency["99"]), errors)
 
 
-def _seed_trace(session, units: int) -> tuple[int, str]:
-    """One complete, typical published batch, made through the services; its batch code."""
+def _seed_trace(session, units: int, digital_link: bool) -> tuple[int, str]:
+    """One complete, typical published batch, made through the services (its product with a GTIN
+    for ``digital_link``); its batch code."""
     organization = create_organization(session, SYSTEM, name="HTX Miến dong Bình Liêu",
                                        province="Quảng Ninh", commune="Bình Liêu",
-                                       address="Thôn Sông Moóc, xã Bình Liêu", phone="0203 3878 111")
+                                       address="Thôn Sông Moóc, xã Bình Liêu", phone="0203 3878 111",
+                                       gs1_prefixes=[GS1_PREFIX] if digital_link else None)
     owner = actor_for(create_user(session, SYSTEM, email="bench@example.vn", password="bench-Pass-2026",
                                   role="producer", organization_id=organization.id))
     product = catalog.create_record(session, owner, Product, {
         "name": "Miến dong Bình Liêu", "ocop_group": "food", "brand": "Bình Liêu", "unit": "Gói 500 g",
         "standards": ["TCVN 10372:2014"], "warnings": "Không dùng khi bao bì rách.",
-        "storage_instructions": "Nơi khô ráo, thoáng mát.", "shelf_life_days": 365})
+        "storage_instructions": "Nơi khô ráo, thoáng mát.", "shelf_life_days": 365,
+        **({"gtin": GTIN} if digital_link else {})})
     area = catalog.create_record(session, owner, RawMaterialArea, {
         "name": "Vùng dong riềng Húc Động", "material": "Củ dong riềng", "province": "Quảng Ninh",
         "code": "VN-QNBL-0031", "commune": "Bình Liêu", "standard": "VietGAP"})
@@ -158,7 +164,7 @@ def _seed_trace(session, units: int) -> tuple[int, str]:
         "subject_type": "product", "subject_id": product.id, "stars": 4 if scheme == "ocop" else None})
         for n, scheme in enumerate(("ocop", "vietgap", "haccp"))]
     batch = batches.create_batch(session, owner, {
-        "product_id": product.id, "lot": "MD-BENCH-01", "production_date": today - dt.timedelta(days=5),
+        "product_id": product.id, "lot": LOT, "production_date": today - dt.timedelta(days=5),
         "expiry_date": today + dt.timedelta(days=360), "quantity": 1200, "unit": "gói",
         "area_ids": [area.id], "facility_ids": [facility.id],
         "certificate_ids": [c.id for c in certificates]})
@@ -174,10 +180,14 @@ def _seed_trace(session, units: int) -> tuple[int, str]:
     return batch.id, batch.code
 
 
-def unit_paths(batch_code: str, count: int, run: str) -> list[str]:
-    """The printed trace URLs' paths of ``count`` different units (serial 417 first), tagged by run."""
+def unit_paths(batch_code: str, count: int, run: str, digital_link: bool) -> list[str]:
+    """The printed trace URLs' paths of ``count`` different units (serial 417 first), tagged by run:
+    short codes, or GS1 Digital Links (/01/{gtin}/10/{lot}/21/{serial}) for ``digital_link``."""
     keys = codes.parse_code_keys(CODE_KEY)
-    return [f"/T/{codes.make_unit_code(batch_code, 417 + n, keys)}?run={run}" for n in range(count)]
+    units = (codes.make_unit_code(batch_code, 417 + n, keys) for n in range(count))
+    if digital_link:
+        return [f"/01/0{GTIN}/10/{LOT}/21/{unit.split('.', 1)[1]}?run={run}" for unit in units]
+    return [f"/T/{unit}?run={run}" for unit in units]
 
 
 FILLER_SQL = """
@@ -210,12 +220,12 @@ def add_filler(session, organization_id: int, product_id: int, count: int) -> No
     session.commit()
 
 
-def prepare(url: str, size: int, units: int) -> tuple[int, str]:
+def prepare(url: str, size: int, units: int, digital_link: bool) -> tuple[int, str]:
     """A fresh schema with one typical batch and size-1 filler batches."""
     engine = make_engine(url)
     migrations.upgrade(engine)
     with make_session_factory(engine)() as session:
-        batch_id, batch_code = _seed_trace(session, units)
+        batch_id, batch_code = _seed_trace(session, units, digital_link)
         organization_id = session.scalar(select(Organization.id))
         filler = catalog.create_record(session, SYSTEM, Product, {"name": "Filler", "ocop_group": "food"},
                                        organization_id=organization_id)
@@ -353,11 +363,12 @@ def measure(kind: str, size: int, args: argparse.Namespace) -> dict:
     try:
         url = fresh_database(kind, workdir)
         started = time.monotonic()
-        batch_id, batch_code = prepare(url, size, max(1000, 417 + args.codes))
+        batch_id, batch_code = prepare(url, size, max(1000, 417 + args.codes), args.digital_link)
         prepared = time.monotonic() - started
-        warm_up = round_robin_script(unit_paths(batch_code, args.codes, "warm-up"), workdir, "warm-up")
-        measured = round_robin_script(unit_paths(batch_code, args.codes, "measured"), workdir,
-                                      "measured")
+        warm_up = round_robin_script(unit_paths(batch_code, args.codes, "warm-up", args.digital_link),
+                                     workdir, "warm-up")
+        measured = round_robin_script(unit_paths(batch_code, args.codes, "measured",
+                                                 args.digital_link), workdir, "measured")
         server, log = start_server(url, workdir, args.port, args.workers)
         try:
             base = f"http://127.0.0.1:{args.port}"
@@ -374,7 +385,7 @@ def measure(kind: str, size: int, args: argparse.Namespace) -> dict:
             page_cpu = meter.seconds()
         finally:
             stop_server(server)  # a graceful stop also flushes the access log
-        statuses = re.findall(r"GET /T/\S+\?run=measured \S+\" (\d+)", log.read_text())
+        statuses = re.findall(r"GET /(?:T|01)/\S+\?run=measured \S+\" (\d+)", log.read_text())
         served = len(statuses)
         if any(status != "200" for status in statuses):
             page.errors += f" statuses in the log: {sorted(set(statuses))}"
@@ -400,7 +411,7 @@ def measure_baseline(source: Path, kind: str, size: int, args: argparse.Namespac
     command = [sys.executable, "-m", "tests.benchmarks.trace_page", "--child", "--db", kind,
                "--sizes", str(size), "--duration", str(args.duration), "--connections",
                str(args.connections), "--codes", str(args.codes), "--workers", str(args.workers),
-               "--port", str(args.port)]
+               "--port", str(args.port), *(["--digital-link"] if args.digital_link else [])]
     output = subprocess.run(command, cwd=source, env={**os.environ, "PYTHONPATH": str(source)},
                             capture_output=True, text=True, check=True,
                             timeout=args.duration * 4 + 600).stdout
@@ -445,6 +456,8 @@ def main() -> int:
     parser.add_argument("--connections", type=int, default=16)
     parser.add_argument("--codes", type=int, default=1000,
                         help="different unit codes scanned round-robin (1: one hot code)")
+    parser.add_argument("--digital-link", action="store_true",
+                        help="scan GS1 Digital Links (/01/…/10/…/21/…) instead of short codes")
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--port", type=int, default=5088)
     parser.add_argument("--baseline", type=Path, help="another copy of the code to measure beside")
@@ -470,7 +483,8 @@ def main() -> int:
                       f"bare {result['bare'].rps:.0f} rps, page {result['page'].rps:.0f} rps",
                       flush=True)
                 results.append(result)
-    print(f"\nwrk -t2 -c{args.connections} -d{args.duration}s over {args.codes:,} unit codes; gunicorn "
+    print(f"\nwrk -t2 -c{args.connections} -d{args.duration}s over {args.codes:,} unit codes "
+          f"({'Digital Links' if args.digital_link else 'short codes'}); gunicorn "
           f"{args.workers} sync workers; {os.cpu_count()} CPUs; load average (1 min) at each "
           f"measurement in the 'load' column, {os.getloadavg()[0]:.1f} now")
     return 0 if report(results) else 1

@@ -41,7 +41,9 @@ class AuditHead(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     seq: Mapped[int] = mapped_column(Integer, default=0)
     hash: Mapped[str] = mapped_column(String(64))
-    # The last entry that changed what the public directory lists (``audit.changes_directory``).
+    # The last entries that changed what public pages show and what the directory lists: the
+    # keys of their caches (``services.audit.public_seqs``).
+    page_seq: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     directory_seq: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
 

@@ -102,24 +102,37 @@ class PendingChange:
     after: dict[str, Any] | None
 
 
-# What the public directory lists (``services.directory``) changes only with a product, its
-# rating, its producer or a batch leaving draft (batches never go back to draft); its kept sorted
-# lists outlive every other entry: events, label runs, drafts, accounts.
+# Besides ``seq``, the head keeps two seqs that caches of public pages are keyed by; each moves
+# to the latest entry whose change can alter what those pages show:
+# - ``page_seq`` (trace pages, product pages, passports: ``services.trace``): every entry but
+#   accounts and tokens, records no batch uses yet (new products, areas, facilities, drafts), and
+#   a batch's own serials and events (its version moves with those, and only its pages show
+#   them), so a day of label runs, field capture and imported drafts leaves the other pages'
+#   renders standing;
+# - ``directory_seq`` (the directory's sorted lists: ``services.directory``): a product, its rating,
+#   its producer or a batch leaving draft (batches never go back to draft).
+_OFF_THE_PAGES = frozenset({"batch.create", "batch.update", "batch.issue_units", "event.append",
+                            "event.remove", "product.create", "area.create", "facility.create"})
+_OFF_THE_PAGES_ENTITIES = frozenset({"user", "api_token"})
 _DIRECTORY_ENTITIES = frozenset({"product", "certificate", "organization"})
 
 
-def changes_directory(action: str, entity_type: str) -> bool:
-    """Whether an entry's change can move a product into, out of or within the directory."""
-    return entity_type in _DIRECTORY_ENTITIES or action == "batch.publish"
+def public_seqs(action: str, entity_type: str) -> frozenset[str]:
+    """The head's public seqs an entry moves (see above)."""
+    moved = set()
+    if action not in _OFF_THE_PAGES and entity_type not in _OFF_THE_PAGES_ENTITIES:
+        moved.add("page_seq")
+    if entity_type in _DIRECTORY_ENTITIES or action == "batch.publish":
+        moved.add("directory_seq")
+    return frozenset(moved)
 
 
 def _claim_positions(session: Session, count: int,
-                     directory: bool = False) -> tuple[int, str]:
-    """Lock the head and move it ``count`` places on (and the directory's seq with it when the
-    entries change the directory); return the first seq and the hash before it."""
+                     public: frozenset[str] = frozenset()) -> tuple[int, str]:
+    """Lock the head and move it ``count`` places on, with the ``public`` seqs; return the first
+    seq and the hash before it."""
     moved: dict[str, Any] = {"seq": AuditHead.seq + count}
-    if directory:
-        moved["directory_seq"] = AuditHead.seq + count
+    moved.update({name: AuditHead.seq + count for name in public})
     claimed = session.execute(
         update(AuditHead)
         .where(AuditHead.id == 1)
@@ -129,7 +142,7 @@ def _claim_positions(session: Session, count: int,
     ).one_or_none()
     if claimed is not None:
         return claimed.seq - count + 1, claimed.hash
-    session.add(AuditHead(id=1, seq=count, hash=GENESIS_HASH, directory_seq=count))
+    session.add(AuditHead(id=1, seq=count, hash=GENESIS_HASH, page_seq=count, directory_seq=count))
     session.flush()
     return 1, GENESIS_HASH
 
@@ -138,7 +151,7 @@ def record_change(session: Session, actor: Actor, action: str, entity_type: str,
                   entity_id: Any, before: dict[str, Any] | None,
                   after: dict[str, Any] | None) -> AuditEntry:
     """Append an audit entry for a change made in this transaction."""
-    seq, prev_hash = _claim_positions(session, 1, changes_directory(action, entity_type))
+    seq, prev_hash = _claim_positions(session, 1, public_seqs(action, entity_type))
     entry = AuditEntry(
         seq=seq,
         occurred_at=utcnow(),
@@ -182,9 +195,9 @@ def append_changes(session: Session, actor: Actor, changes: list[PendingChange])
         # entry_digest's JSON up to its last two keys, which sort last: prev_hash, then seq.
         canonical.append(json.dumps({**row, "occurred_at": occurred_at.astimezone(dt.UTC).isoformat()},
                                     sort_keys=True, ensure_ascii=False, separators=(",", ":"))[:-1])
-    first_seq, prev_hash = _claim_positions(  # the head is held from here
-        session, len(changes), any(changes_directory(change.action, change.entity_type)
-                                   for change in changes))
+    public = frozenset().union(*(public_seqs(change.action, change.entity_type)
+                                 for change in changes))
+    first_seq, prev_hash = _claim_positions(session, len(changes), public)  # head held from here
     for offset, (row, head) in enumerate(zip(rows, canonical, strict=True)):
         row["seq"], row["prev_hash"] = first_seq + offset, prev_hash
         text = f'{head},"prev_hash":"{prev_hash}","seq":{row["seq"]}}}'

@@ -176,7 +176,7 @@ def search(session: Session, filters: Filters, today: dt.date, per_page: int = P
 # Every match of a selection, sorted, kept per process: keyed by the database, the selection and
 # the day, and valid while the chain's directory seq stays where it was (every change to a
 # product, a rating, a producer or a batch's publication appends to the audit chain and moves it;
-# ``audit.changes_directory``), so paging through a list or a second visitor does not sort it
+# ``audit.public_seqs``), so paging through a list or a second visitor does not sort it
 # again, a busy day of events and label runs does not either, and any instance sees another's
 # changes at once.
 _SORTED: OrderedDict[tuple[Any, ...], tuple[Any, list[tuple[int, int]]]] = OrderedDict()
@@ -242,7 +242,7 @@ def _first_photos(session: Session, ids: list[int]) -> dict[int, photos.PublicPh
     return found
 
 
-_PRODUCT_BY_ID = text("SELECT p.id, p.gtin, p.updated_at, (SELECT seq FROM audit_head WHERE id = 1) "
+_PRODUCT_BY_ID = text("SELECT p.id, p.gtin, p.updated_at, (SELECT page_seq FROM audit_head WHERE id = 1) "
                       "FROM products AS p WHERE p.id = :id AND EXISTS (SELECT 1 FROM batches AS b "
                       "WHERE b.product_id = p.id AND b.status <> 'draft')")
 

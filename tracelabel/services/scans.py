@@ -119,7 +119,7 @@ _POSTGRES_SCAN = "".join((
 _POSTGRES_FOUND = """
 found AS (
     SELECT b.id, b.code, b.lot, b.status, b.units_issued, p.id AS product_id, p.gtin,
-           b.version, p.updated_at, (SELECT seq FROM audit_head WHERE id = 1) AS audit_seq,
+           b.version, p.updated_at, (SELECT page_seq FROM audit_head WHERE id = 1) AS page_seq,
            b.status IN ('published', 'suspended', 'recalled') AND b.units_issued >= :serial
                AS scanned
     FROM batches AS b JOIN products AS p ON p.id = b.product_id CROSS JOIN fast
@@ -128,7 +128,7 @@ found AS (
 target AS (SELECT id FROM found WHERE scanned),"""
 _POSTGRES_FOUND_AND_TALLY = """
 SELECT found.id, found.code, found.lot, found.status, found.units_issued, found.product_id,
-       found.gtin, found.version, found.updated_at, found.audit_seq,
+       found.gtin, found.version, found.updated_at, found.page_seq,
        tally.count, tally.first_scan_at, tally.repeat
 FROM found LEFT JOIN tally ON true
 """

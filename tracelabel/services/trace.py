@@ -2,10 +2,12 @@
 
 A request first reads a ``BatchKey`` (one indexed query: the batch, its product and the change
 marker), then asks for the public facts, which a ``TraceCache`` keeps per process keyed by that
-marker and the day. The marker is (batch version, product ``updated_at``, audit head ``seq``): every
-change the services make appends to the audit trail (and bumps the head), so an edit of an area, a
-certificate, a photo or the producer changes the marker too, while scans (not audited) do not. The day
-is part of the key because certificate validity and expiry are computed for "today" in Vietnam.
+marker and the day. The marker is (batch version, product ``updated_at``, audit head ``page_seq``):
+every change the services make appends to the audit trail and, unless no public page shows it
+(accounts, tokens, drafts, serials issued: ``audit.public_seqs``), moves ``page_seq``, so an edit of
+an area, a certificate, a photo or the producer changes the marker too, while scans (not audited)
+and label runs do not. The day is part of the key because certificate validity and expiry are
+computed for "today" in Vietnam.
 
 Left out on purpose: accounts, tokens, e-mail addresses, ``Batch.note`` (the producer's own notes),
 event notes (free text a producer may use internally), who recorded or verified anything,
@@ -80,13 +82,13 @@ class ProductKey:
 # not converted.
 KEY_SELECT = """
 SELECT b.id, b.code, b.lot, b.status, b.units_issued, p.id, p.gtin,
-       b.version, p.updated_at, (SELECT seq FROM audit_head WHERE id = 1)
+       b.version, p.updated_at, (SELECT page_seq FROM audit_head WHERE id = 1)
 FROM batches AS b JOIN products AS p ON p.id = b.product_id
 """
 _BATCH_BY_CODE = KEY_SELECT + "WHERE b.code = :code"
 _BATCH_BY_GTIN_LOT = KEY_SELECT + "WHERE p.gtin = :gtin AND b.lot = :lot"
 # A product is public once one of its batches is: a GTIN alone reveals nothing of a draft catalogue.
-_PRODUCT_BY_GTIN = ("SELECT p.id, p.updated_at, (SELECT seq FROM audit_head WHERE id = 1) "
+_PRODUCT_BY_GTIN = ("SELECT p.id, p.updated_at, (SELECT page_seq FROM audit_head WHERE id = 1) "
                     "FROM products AS p WHERE p.gtin = :gtin AND EXISTS (SELECT 1 FROM batches "
                     "AS b WHERE b.product_id = p.id AND b.status <> 'draft')")
 
