@@ -1,4 +1,4 @@
-"""A label job as the worker runs it, at two sizes: python tests/benchmarks/label_job.py
+"""A label job as the worker runs it, at two sizes: python -m tests.benchmarks.label_job
 [--quick] [--sizes 10000,1000000] [--database-url URL] [--baseline REF].
 
 One fresh instance in a temporary folder (SQLite there, or with --database-url a fresh PostgreSQL
@@ -44,33 +44,6 @@ DATABASE_NAME = "tracelabel_job_bench"
 LOGIN = "binhlieu"  # a demo producer whose product has no GTIN: short /T/ codes
 SIZES = (10_000, 1_000_000)
 QUICK_SIZES = (10_000, 100_000)
-
-
-def fresh_database(base: str) -> str:
-    """An empty PostgreSQL database beside the given one."""
-    from sqlalchemy import text
-    from sqlalchemy.engine import make_url
-
-    from tracelabel.db import make_engine
-
-    admin = make_engine(base)
-    with admin.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
-        connection.execute(text(f'DROP DATABASE IF EXISTS "{DATABASE_NAME}" WITH (FORCE)'))
-        connection.execute(text(f'CREATE DATABASE "{DATABASE_NAME}"'))
-    admin.dispose()
-    return make_url(base).set(database=DATABASE_NAME).render_as_string(hide_password=False)
-
-
-def drop_database(base: str) -> None:
-    """Remove the database `fresh_database` made."""
-    from sqlalchemy import text
-
-    from tracelabel.db import make_engine
-
-    admin = make_engine(base)
-    with admin.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
-        connection.execute(text(f'DROP DATABASE IF EXISTS "{DATABASE_NAME}" WITH (FORCE)'))
-    admin.dispose()
 
 
 def prepare(url: str, instance: str, units: int) -> int:
@@ -210,11 +183,14 @@ def main(argv: Sequence[str] | None = None) -> None:
         return
     sizes = [int(size) for size in args.sizes.split(",")] if args.sizes \
         else QUICK_SIZES if args.quick else SIZES
+    # Imported here, not at the top: a child runs this file too, and measures its own memory.
+    from tests.benchmarks import world
+
     workdir = Path(tempfile.mkdtemp(prefix="tracelabel-label-job-"))
     instance = workdir / "instance"
+    url = None
     try:
-        url = fresh_database(args.database_url) if args.database_url \
-            else f"sqlite:///{instance / 'tracelabel.db'}"
+        url = world.fresh_database(args.database_url, instance, DATABASE_NAME)
         trees = [("this tree", ROOT)]
         if args.baseline:
             trees.insert(0, (f"at {args.baseline}", baseline_tree(args.baseline, workdir / "baseline")))
@@ -238,8 +214,8 @@ def main(argv: Sequence[str] | None = None) -> None:
                       f"{run['peak_kb'] / 1024:9.1f}", flush=True)
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
-        if args.database_url:
-            drop_database(args.database_url)
+        if url:
+            world.drop_database(url)
 
 
 if __name__ == "__main__":

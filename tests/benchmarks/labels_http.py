@@ -1,4 +1,4 @@
-"""Unit labels over HTTP against the bare qrcode loop: python tests/benchmarks/labels_http.py
+"""Unit labels over HTTP against the bare qrcode loop: python -m tests.benchmarks.labels_http
 [--labels 10000] [--repeat 3] [--database-url URL] [--baseline REF] [--workers 1].
 
 A real app end to end: a fresh instance in a temporary folder (SQLite there, or with
@@ -47,12 +47,11 @@ from pathlib import Path
 from statistics import median
 
 import qrcode
-from sqlalchemy import select, text
-from sqlalchemy.engine import make_url
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from tests.benchmarks import world
 from tracelabel import codes, create_app, migrations
-from tracelabel.db import make_engine
 from tracelabel.extensions import Database
 from tracelabel.links import unit_trace_url
 from tracelabel.models import Batch
@@ -86,24 +85,6 @@ class Fetch:
     first_byte: float
     size: int
     cpu: float  # the server's workers' CPU seconds during the download
-
-
-def drop_database(base: str) -> None:
-    """Remove the database `fresh_database` made."""
-    admin = make_engine(base)
-    with admin.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
-        connection.execute(text(f'DROP DATABASE IF EXISTS "{DATABASE_NAME}" WITH (FORCE)'))
-    admin.dispose()
-
-
-def fresh_database(base: str) -> str:
-    """An empty PostgreSQL database beside the given one."""
-    admin = make_engine(base)
-    with admin.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
-        connection.execute(text(f'DROP DATABASE IF EXISTS "{DATABASE_NAME}" WITH (FORCE)'))
-        connection.execute(text(f'CREATE DATABASE "{DATABASE_NAME}"'))
-    admin.dispose()
-    return make_url(base).set(database=DATABASE_NAME).render_as_string(hide_password=False)
 
 
 def prepare(url: str, instance: str, labels: int) -> list[Case]:
@@ -270,8 +251,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         parser.error("--labels: 1 to 20,000 (larger runs become background jobs)")
     workdir = Path(tempfile.mkdtemp(prefix="tracelabel-labels-http-"))
     instance = workdir / "instance"
-    url = fresh_database(args.database_url) if args.database_url \
-        else f"sqlite:///{instance / 'tracelabel.db'}"
+    url = world.fresh_database(args.database_url, instance, DATABASE_NAME)
     trees = [("this tree", ROOT)]
     servers: list[Server] = []
     try:
@@ -311,8 +291,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         for server in servers:
             server.stop()
         shutil.rmtree(workdir, ignore_errors=True)
-        if args.database_url:
-            drop_database(args.database_url)
+        world.drop_database(url)
 
 
 if __name__ == "__main__":

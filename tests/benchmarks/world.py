@@ -1,6 +1,7 @@
-"""What the programme and directory benchmarks share: a fresh database of their own (and dropping
-it afterwards), and batches, label runs and scans written in SQL, in bulk — millions of rows from
-``generate_series`` on PostgreSQL and a recursive CTE on SQLite, never a Python row each.
+"""What the programme, directory and label benchmarks share: a fresh database of their own (and
+dropping it afterwards); for the first two, batches, label runs and scans written in SQL, in bulk —
+millions of rows from ``generate_series`` on PostgreSQL and a recursive CTE on SQLite, never a
+Python row each.
 
 Rows that would be random are spread by multiplicative hashing of their number, so every run
 writes the same world on both databases.
@@ -28,7 +29,7 @@ def fresh_database(base: str | None, folder: Path, name: str) -> str:
         return f"sqlite:///{folder / name}.db"
     admin = make_engine(base)
     with admin.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
-        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
+        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         connection.execute(text(f'CREATE DATABASE "{name}"'))
     admin.dispose()
     return make_url(base).set(database=name).render_as_string(hide_password=False)

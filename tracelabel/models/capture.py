@@ -8,6 +8,7 @@ from sqlalchemy import Boolean, ForeignKey, Integer, String, Text, UniqueConstra
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from tracelabel.db import Base, UTCDateTime, utcnow
+from tracelabel.models.media import PhotoVariantColumns
 
 
 class EventPhoto(Base):
@@ -28,19 +29,11 @@ class EventPhoto(Base):
     )
 
 
-class EventPhotoVariant(Base):
+class EventPhotoVariant(PhotoVariantColumns, Base):
     """One width of an event photo, pointing at bytes shared with every other photo store."""
 
     __tablename__ = "event_photo_variants"
-
-    photo_id: Mapped[int] = mapped_column(
-        ForeignKey("event_photos.id", ondelete="CASCADE"), primary_key=True
-    )
-    width: Mapped[int] = mapped_column(Integer, primary_key=True)
-    height: Mapped[int] = mapped_column(Integer)
-    blob_sha256: Mapped[str] = mapped_column(
-        ForeignKey("image_blobs.sha256", ondelete="RESTRICT"), index=True
-    )
+    photo_table = "event_photos"
 
 
 class IdempotencyKey(Base):

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import ClassVar
 
 from sqlalchemy import ForeignKey, Integer, LargeBinary, String
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, declared_attr, mapped_column, relationship
 
 from tracelabel.db import Base, UTCDateTime, utcnow
 
@@ -20,6 +21,29 @@ class ImageBlob(Base):
     byte_size: Mapped[int] = mapped_column(Integer)
     data: Mapped[bytes] = mapped_column(LargeBinary)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class PhotoVariantColumns:
+    """The columns of one width of a photo: its photo and width (the key), height and bytes.
+
+    A mapped class names its photos' table in ``photo_table``; ``photo_id`` refers to its ``id``.
+    """
+
+    photo_table: ClassVar[str]
+
+    @declared_attr
+    def photo_id(cls) -> Mapped[int]:
+        """The photo this is a width of; deleting the photo deletes its widths."""
+        # First, as the migrations have it: declared attributes come after plain mixin columns,
+        # and the primary key's column order is the table's.
+        return mapped_column(ForeignKey(f"{cls.photo_table}.id", ondelete="CASCADE"),
+                             primary_key=True, sort_order=-1)
+
+    width: Mapped[int] = mapped_column(Integer, primary_key=True)
+    height: Mapped[int] = mapped_column(Integer)
+    blob_sha256: Mapped[str] = mapped_column(
+        ForeignKey("image_blobs.sha256", ondelete="RESTRICT"), index=True
+    )
 
 
 class ProductPhoto(Base):
@@ -39,16 +63,8 @@ class ProductPhoto(Base):
     )
 
 
-class PhotoVariant(Base):
+class PhotoVariant(PhotoVariantColumns, Base):
     """One width of a photo, pointing at its bytes."""
 
     __tablename__ = "photo_variants"
-
-    photo_id: Mapped[int] = mapped_column(
-        ForeignKey("product_photos.id", ondelete="CASCADE"), primary_key=True
-    )
-    width: Mapped[int] = mapped_column(Integer, primary_key=True)
-    height: Mapped[int] = mapped_column(Integer)
-    blob_sha256: Mapped[str] = mapped_column(
-        ForeignKey("image_blobs.sha256", ondelete="RESTRICT"), index=True
-    )
+    photo_table = "product_photos"
