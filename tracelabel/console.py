@@ -1,10 +1,11 @@
 """The ``tracelabel`` console script: Flask's command group around the app, started lazily.
 
 Building the whole app imports the web pages, the API and label rendering, and takes seconds, so
-``tracelabel --help`` lists the commands from their definitions in ``tracelabel.cli`` (which load
-only click) without building an app, and a command builds one only when it runs: the whole app
-for Flask's own commands, the libraries' and those in ``cli.WHOLE_APP_COMMANDS``, the app without
-its web parts for the others. Flask's own group builds the whole app even for ``--help``.
+``tracelabel --help`` lists the commands from their definitions (listed in ``tracelabel.cli``, made
+in ``cli_*`` modules that load only click) without building an app, and a command builds one only
+when it runs: the whole app for Flask's own commands, the libraries' and those in
+``cli.WHOLE_APP_COMMANDS``, the app without its web parts for the others. Flask's own group
+builds the whole app even for ``--help``.
 """
 
 from __future__ import annotations
