@@ -1,4 +1,5 @@
-"""Fixtures: an app on a fresh database per test (SQLite always, PostgreSQL when configured)."""
+"""Fixtures: an app on a fresh database per test (SQLite always, PostgreSQL when configured), and for
+the browser tests that app served live and Debian's Chromium (tests/browser.py)."""
 
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
 import tracelabel.models  # noqa: F401
+from tests.browser import browser, live_url, new_context  # noqa: F401
 from tests.factories import Factory
 from tracelabel import codes, create_app
 from tracelabel.db import Base, make_engine

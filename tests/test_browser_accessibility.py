@@ -9,8 +9,6 @@ test-output/accessibility/. To add a page, add a row to PAGES (its path may name
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -18,28 +16,22 @@ from flask import Flask
 from werkzeug.exceptions import MethodNotAllowed, NotFound
 from werkzeug.routing import RequestRedirect
 
+from tests.browser import TEST_OUTPUT
 from tests.factories import PASSWORD, Factory
 from tests.inspector_world import build_world as build_inspector_world
-from tests.test_public_fixtures import GTIN14, build_world, change_status, live_server, unit_code
+from tests.test_public_fixtures import GTIN14, build_world, change_status, unit_code
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"]
-SCREENSHOTS = Path(__file__).resolve().parent.parent / "test-output" / "accessibility"
+SCREENSHOTS = TEST_OUTPUT / "accessibility"
 VIEWPORTS = {"phone": {"width": 360, "height": 740}, "desktop": {"width": 1280, "height": 900}}
 BLOCKING = ("serious", "critical")
 
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(not CHROMIUM.exists() and not os.environ.get("CI"),
-                       reason="Debian's Chromium (/usr/bin/chromium) is not installed"),
-]
+pytestmark = pytest.mark.browser
 if not os.environ.get("CI"):
     pytest.importorskip("playwright.sync_api")
     pytest.importorskip("axe_playwright_python")
 
 from axe_playwright_python.sync_playwright import Axe  # noqa: E402
-from playwright.sync_api import Browser, Page, sync_playwright  # noqa: E402
+from playwright.sync_api import Page  # noqa: E402
 
 AXE_SCRIPT = Axe().axe_script  # the axe.min.js bundled with axe-playwright-python
 
@@ -146,15 +138,6 @@ def served(app: Flask, path: str) -> bool:
     return True
 
 
-@pytest.fixture
-def browser(app: Flask) -> Iterator[Browser]:
-    """Debian's Chromium, headless (never `playwright install`)."""
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        yield launched
-        launched.close()
-
-
 def sign_in(page: Page, base: str, email: str) -> None:
     """Sign in through the login form."""
     page.goto(f"{base}/login")
@@ -212,7 +195,7 @@ def visit(page: Page, url: str, shot: str, *, send_empty: bool = False,
     return found + [("critical", f"wider than the screen: {line}") for line in too_wide(page)]
 
 
-def test_every_page_passes_axe_core_on_a_phone_and_a_desktop(app, session, make, browser):
+def test_every_page_passes_axe_core_on_a_phone_and_a_desktop(app, session, make, live_url, new_context):
     ids, emails = page_ids(app, session, make)
     walk = [(name, path.format(**ids), role, False) for name, path, role in PAGES]
     walk += [(name, path.format(**ids), role, True) for name, path, role in FORM_ERRORS]
@@ -220,24 +203,22 @@ def test_every_page_passes_axe_core_on_a_phone_and_a_desktop(app, session, make,
     problems: list[str] = []
     notes: list[str] = []  # moderate and minor findings: written down, not failing
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    with live_server(app) as base:
-        app.config.update(SESSION_COOKIE_SECURE=False)
-        for size, viewport in VIEWPORTS.items():
-            for role in ("public", "producer", "inspector", "admin"):
-                context = browser.new_context(viewport=viewport, locale="vi-VN")
-                page = context.new_page()
-                page.set_default_timeout(15_000)
-                if role != "public":
-                    sign_in(page, base, emails[role])
-                elif size == "phone":
-                    assert_axe_reports_a_fault(page, base)
-                for name, path, _role, send_empty in (stop for stop in walk if stop[2] == role):
-                    status = 404 if name == "not-found" else 200
-                    for impact, finding in visit(page, base + path, f"{size}-{name}",
-                                                 send_empty=send_empty, status=status):
-                        line = f"{size} {name} {path}: {finding}"
-                        (problems if impact in BLOCKING else notes).append(line)
-                context.close()
+    base = live_url
+    for size, viewport in VIEWPORTS.items():
+        for role in ("public", "producer", "inspector", "admin"):
+            context = new_context(viewport=viewport, locale="vi-VN")
+            page = context.new_page()
+            if role != "public":
+                sign_in(page, base, emails[role])
+            elif size == "phone":
+                assert_axe_reports_a_fault(page, base)
+            for name, path, _role, send_empty in (stop for stop in walk if stop[2] == role):
+                status = 404 if name == "not-found" else 200
+                for impact, finding in visit(page, base + path, f"{size}-{name}",
+                                             send_empty=send_empty, status=status):
+                    line = f"{size} {name} {path}: {finding}"
+                    (problems if impact in BLOCKING else notes).append(line)
+            context.close()
     (SCREENSHOTS / "findings.txt").write_text("\n".join(problems + notes) + "\n", encoding="utf-8")
     assert not problems, "\n".join(problems)
     assert len(walk) >= 50, [name for name, *_ in walk]

@@ -12,42 +12,31 @@ from __future__ import annotations
 import datetime as dt
 import io
 import os
-from collections.abc import Iterator
-from pathlib import Path
+from collections.abc import Callable
 
 import pytest
 from PIL import Image
 from sqlalchemy import func, select
 
+from tests.browser import TEST_OUTPUT
 from tests.factories import PASSWORD, VN
-from tests.test_browser_workspace import CHROMIUM, CHROMIUM_ARGS, live_url  # noqa: F401
 from tracelabel.models import EventPhoto, IdempotencyKey, TraceEvent
 from tracelabel.services import batches as batch_service
 
-SCREENSHOTS = Path(__file__).resolve().parent.parent / "test-output" / "capture"
+SCREENSHOTS = TEST_OUTPUT / "capture"
 PHONE = {"width": 360, "height": 740}
 
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(not CHROMIUM.exists() and not os.environ.get("CI"),
-                       reason="Debian's Chromium (/usr/bin/chromium) is not installed"),
-]
+pytestmark = pytest.mark.browser
 if not os.environ.get("CI"):
     pytest.importorskip("playwright.sync_api")
 
-from playwright.sync_api import BrowserContext, Page, expect, sync_playwright  # noqa: E402
+from playwright.sync_api import BrowserContext, Page, expect  # noqa: E402
 
 
 @pytest.fixture
-def phone(live_url) -> Iterator[BrowserContext]:  # noqa: F811
+def phone(new_context: Callable[..., BrowserContext]) -> BrowserContext:
     """A phone-sized browser context (service workers allowed) in headless Chromium."""
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        context = browser.new_context(viewport=PHONE, locale="vi-VN", service_workers="allow")
-        context.set_default_timeout(20_000)
-        yield context
-        context.close()
-        browser.close()
+    return new_context(viewport=PHONE, locale="vi-VN", service_workers="allow", timeout=20_000)
 
 
 def shot(page: Page, name: str) -> None:
@@ -112,7 +101,7 @@ def count(session, model) -> int:
 
 
 def test_record_offline_then_sync_once_and_never_show_another_users_data(
-        phone, live_url, make, session, app):  # noqa: F811
+        phone, live_url, make, session, app):
     base = live_url
     server_saw = requests_seen(app)
     owner, inspector = make.producer(), make.account("inspector")

@@ -8,9 +8,8 @@ import io
 import pytest
 from PIL import Image
 
-from tests.test_browser_phone import PHONE, SCREENSHOTS, browser, check  # noqa: F401
+from tests.test_browser_phone import PHONE, SCREENSHOTS, check
 from tests.test_directory import QUANG_NINH, build_world
-from tests.test_public_fixtures import live_server
 from tracelabel.models import Product
 from tracelabel.services import catalog, photos
 
@@ -23,7 +22,7 @@ def _photo(colour: tuple[int, int, int]) -> bytes:
     return buffer.getvalue()
 
 
-def test_the_directory_fits_a_phone_and_filters_with_a_tap(app, browser, session, make):  # noqa: F811
+def test_the_directory_fits_a_phone_and_filters_with_a_tap(session, make, live_url, new_context):
     world = build_world(session, make)
     miến = world.listed["Miến dong Bình Liêu"]
     photos.add_photo(session, world.quang_ninh.actor, miến.id, _photo((190, 160, 110)))
@@ -32,24 +31,22 @@ def test_the_directory_fits_a_phone_and_filters_with_a_tap(app, browser, session
                             "commune": "Bình Liêu", "hours": "7:00–18:00"}],
         "online_listings": [{"url": "https://shopee.vn/mien-dong-binh-lieu", "platform": "Shopee"}]})
     session.commit()
-    with live_server(app) as base:
-        page = browser.new_page(viewport=PHONE, locale="vi-VN")
-        check(page, f"{base}/ocop", "ocop")
-        assert page.locator("li.entry").count() == 9
-        page.select_option("#province", QUANG_NINH)
-        page.locator("form.filters button[type=submit]").click()
-        page.wait_for_load_state()
-        assert "province=22" in page.url
-        assert page.locator("li.entry").count() == 5
-        page.fill("#q", "mien dong")
-        page.locator("form.filters button[type=submit]").click()
-        page.wait_for_load_state()
-        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=str(SCREENSHOTS / "phone-ocop-search.png"), full_page=True)
-        assert page.locator("li.entry h2").all_inner_texts() == ["Miến dong Bình Liêu"]
-        page.locator("li.entry h2 a").click()
-        page.wait_for_load_state()
-        assert page.url.endswith("/01/08936005120011")
-        assert page.locator("#where-to-buy").is_visible()
-        check(page, page.url, "ocop-product")
-        page.close()
+    page = new_context(viewport=PHONE, locale="vi-VN").new_page()
+    check(page, f"{live_url}/ocop", "ocop")
+    assert page.locator("li.entry").count() == 9
+    page.select_option("#province", QUANG_NINH)
+    page.locator("form.filters button[type=submit]").click()
+    page.wait_for_load_state()
+    assert "province=22" in page.url
+    assert page.locator("li.entry").count() == 5
+    page.fill("#q", "mien dong")
+    page.locator("form.filters button[type=submit]").click()
+    page.wait_for_load_state()
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / "phone-ocop-search.png"), full_page=True)
+    assert page.locator("li.entry h2").all_inner_texts() == ["Miến dong Bình Liêu"]
+    page.locator("li.entry h2 a").click()
+    page.wait_for_load_state()
+    assert page.url.endswith("/01/08936005120011")
+    assert page.locator("#where-to-buy").is_visible()
+    check(page, page.url, "ocop-product")

@@ -8,65 +8,28 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-import threading
-from collections.abc import Iterator
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 import pytest
-from werkzeug.serving import WSGIRequestHandler, make_server
 
+from tests.browser import TEST_OUTPUT
 from tests.factories import PASSWORD, VN
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"]
-SCREENSHOTS = Path(__file__).resolve().parent.parent / "test-output" / "workspace"
+SCREENSHOTS = TEST_OUTPUT / "workspace"
 PHONE = {"width": 390, "height": 844}
 
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(not CHROMIUM.exists() and not os.environ.get("CI"),
-                       reason="Debian's Chromium (/usr/bin/chromium) is not installed"),
-]
+pytestmark = pytest.mark.browser
 if not os.environ.get("CI"):
     pytest.importorskip("playwright.sync_api")
 
-from playwright.sync_api import Page, expect, sync_playwright  # noqa: E402
-
-
-class QuietHandler(WSGIRequestHandler):
-    """No request log lines in the test output."""
-
-    def log_request(self, *args: Any, **kwargs: Any) -> None:
-        return None
+from playwright.sync_api import BrowserContext, Page, expect  # noqa: E402
 
 
 @pytest.fixture
-def live_url(app) -> Iterator[str]:
-    """The app served over HTTP on a free loopback port; PUBLIC_URL points at it."""
-    server = make_server("127.0.0.1", 0, app, threaded=True, request_handler=QuietHandler)
-    url = f"http://127.0.0.1:{server.server_port}"
-    app.config.update(PUBLIC_URL=url, SESSION_COOKIE_SECURE=False)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield url
-    server.shutdown()
-    thread.join(timeout=10)
-    server.server_close()
-
-
-@pytest.fixture
-def browser_page(live_url) -> Iterator[Page]:
+def browser_page(new_context: Callable[..., BrowserContext]) -> Page:
     """A phone-sized page in headless Chromium."""
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        context = browser.new_context(viewport=PHONE, accept_downloads=True, locale="vi-VN")
-        page = context.new_page()
-        page.set_default_timeout(15_000)
-        yield page
-        context.close()
-        browser.close()
+    return new_context(viewport=PHONE, accept_downloads=True, locale="vi-VN").new_page()
 
 
 def shot(page: Page, name: str) -> None:

@@ -17,7 +17,8 @@ import pytest
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 from sqlalchemy import select, text
 
-from tests.test_public_fixtures import build_world, live_server
+from tests.browser import live_server
+from tests.test_public_fixtures import build_world
 from tracelabel import nfc
 from tracelabel.models import AuditEntry, NfcTag, ScanCounter
 from tracelabel.models.nfc import NEVER_TAPPED

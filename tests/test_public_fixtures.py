@@ -6,15 +6,11 @@ Imported by the test_public_* modules (it holds no tests of its own).
 from __future__ import annotations
 
 import datetime as dt
-import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
 from flask import Flask
 from sqlalchemy.orm import Session
-from werkzeug.serving import make_server
 
 from tests.factories import VN, Account, Factory
 from tracelabel import codes
@@ -88,18 +84,3 @@ def build_world(session: Session, make: Factory, **batch_values: Any) -> World:
     return World(owner, product, batch, valid, expired)
 
 
-@contextmanager
-def live_server(app: Flask) -> Iterator[str]:
-    """The app served by a threaded werkzeug server on a free loopback port; yields its base URL."""
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    # Joined on close, so every request has returned its database connection before the test's
-    # app disposes of the engine (a connection left open is a ResourceWarning, an error here).
-    server.daemon_threads = False
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_port}"
-    finally:
-        server.shutdown()
-        thread.join(timeout=10)
-        server.server_close()

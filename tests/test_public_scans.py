@@ -10,12 +10,8 @@ import pytest
 from sqlalchemy import func, select, text
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from tests.test_public_fixtures import (
-    build_world,
-    change_status,
-    live_server,
-    unit_code,
-)
+from tests.browser import live_server
+from tests.test_public_fixtures import build_world, change_status, unit_code
 from tracelabel import db as db_module
 from tracelabel.db import make_engine
 from tracelabel.models import Scan, ScanCounter
