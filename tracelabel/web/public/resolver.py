@@ -165,14 +165,7 @@ def digital_link(rest: str) -> Response:
         levels.insert(0, linkset.Level(codes.build_digital_link(base, link.gtin, lot=link.lot,
                                                                 serial=link.serial), "unit",
                                        link.lot, serial))
-    tally = None
-    if _opens_page_as_scan():  # recorded as a short code's scan is: one statement, no ORM commit
-        with scans.writer_turn(db.session):
-            key, tally = scans.find_and_record(db.session, key.code, serial,
-                                               scan_requests.scan_client())
-        if key is None or not key.is_public:
-            return product_response(link, base)
-    return batch_response(key, serial, unit_code, levels, tally)
+    return batch_response(key, serial, unit_code, levels)
 
 
 def _special_request(levels: list[linkset.Level], wanted: str,
