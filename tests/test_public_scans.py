@@ -11,7 +11,7 @@ from sqlalchemy import func, select, text
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from tests.browser import live_server
-from tests.test_public_fixtures import build_world, change_status, unit_code
+from tests.test_public_fixtures import build_world, change_status, dl_serial, unit_code
 from tracelabel import db as db_module
 from tracelabel.db import make_engine
 from tracelabel.models import Scan, ScanCounter
@@ -159,6 +159,33 @@ def test_many_different_codes_each_record_one_scan_and_nothing_else_does(app, cl
         ScanCounter.batch_id == world.batch.id)).all() == [1] * served
     assert session.scalar(select(func.count()).select_from(Scan).where(
         Scan.batch_id == draft.id)) == 0
+
+
+def test_digital_links_of_many_units_each_record_one_scan_and_nothing_else_does(app, client, session,
+                                                                                world):
+    """The same over GS1 Digital Links: the first finds the batch by GTIN and lot, the next ones
+    (the batch now known to the process) find it and record in one go; a forged serial, a serial
+    never issued, a HEAD and a batch code whose GTIN or lot no longer match record nothing."""
+    batches.issue_units(session, world.owner.actor, world.batch.id, 25)
+    session.commit()
+    for serial in range(1, 31):
+        page = client.get(f"{world.dl_path}/21/{dl_serial(unit_code(app, world.batch, serial))}")
+        assert page.status_code == 200 and "Đây là lần quét đầu tiên của mã này." in page.text
+        assert unit_code(app, world.batch, serial).upper() in page.text.upper()
+    forged = dl_serial(unit_code(app, world.batch, 3))[:-1] + "Q"
+    assert client.get(f"{world.dl_path}/21/{forged}").status_code == 404
+    assert client.get(f"{world.dl_path}/21/{dl_serial(unit_code(app, world.batch, 31))}"
+                      ).status_code == 404
+    assert client.head(f"{world.dl_path}/21/{dl_serial(unit_code(app, world.batch, 4))}"
+                       ).status_code == 200
+    client_hash = scans.network_hash(app.config["SCAN_SALT"], "127.0.0.1")
+    for gtin, lot in ((world.product.gtin, "ANOTHER-LOT"), ("08936005120028", world.batch.lot)):
+        assert scans.find_and_record(session, world.batch.code, 5, client_hash,
+                                     gtin=gtin, lot=lot) == (None, None)
+    session.expire_all()
+    assert session.scalars(select(ScanCounter.count).where(
+        ScanCounter.batch_id == world.batch.id).order_by(ScanCounter.serial)).all() == [1] * 30
+    assert session.scalar(select(func.count()).select_from(Scan)) == 30
 
 
 def test_a_recall_shows_on_the_next_scan_of_a_unit_whose_page_was_cached(app, client, session,

@@ -123,7 +123,7 @@ found AS (
            b.status IN ('published', 'suspended', 'recalled') AND b.units_issued >= :serial
                AS scanned
     FROM batches AS b JOIN products AS p ON p.id = b.product_id CROSS JOIN fast
-    WHERE b.code = :code
+    WHERE b.code = :code{and_lot}
 ),
 target AS (SELECT id FROM found WHERE scanned),"""
 _POSTGRES_FOUND_AND_TALLY = """
@@ -132,9 +132,14 @@ SELECT found.id, found.code, found.lot, found.status, found.units_issued, found.
        tally.count, tally.first_scan_at, tally.repeat
 FROM found LEFT JOIN tally ON true
 """
-_POSTGRES_FIND_AND_SCAN = "".join((_POSTGRES_FAST, _POSTGRES_FOUND, _POSTGRES_RECORD,
-                                   _POSTGRES_FOUND_AND_TALLY))
-_SQLITE_FIND = "".join((KEY_SELECT, "WHERE b.code = :code"))
+# By the code alone, or by the code and the GTIN and lot a Digital Link named (both must match).
+_AND_LOT = " AND p.gtin = :gtin AND b.lot = :lot"
+_POSTGRES_FIND_AND_SCAN = {by_lot: "".join((_POSTGRES_FAST, _POSTGRES_FOUND, _POSTGRES_RECORD,
+                                            _POSTGRES_FOUND_AND_TALLY)).replace(
+                                                "{and_lot}", _AND_LOT if by_lot else "")
+                           for by_lot in (False, True)}
+_SQLITE_FIND = {by_lot: "".join((KEY_SELECT, "WHERE b.code = :code", _AND_LOT if by_lot else ""))
+                for by_lot in (False, True)}
 
 
 def begin_public_request(session: Session) -> None:
@@ -206,24 +211,27 @@ def record_scan(session: Session, batch_id: int, serial: int, client: str,
 
 
 def find_and_record(session: Session, batch_code: str, serial: int, client: str,
-                    now: dt.datetime | None = None) -> tuple[BatchKey | None, ScanTally | None]:
-    """The batch with this code and, if it is public and the serial was issued, the scan recorded
-    and committed, with the code's tally (else None).
+                    now: dt.datetime | None = None, *, gtin: str | None = None,
+                    lot: str | None = None) -> tuple[BatchKey | None, ScanTally | None]:
+    """The batch with this code (and this GTIN and lot, when given) and, if it is public and the
+    serial was issued, the scan recorded and committed, with the code's tally (else None).
 
     The scan is its own unit of work, on a connection of its own rather than the session's: one
     statement on PostgreSQL, one short transaction on SQLite, and no ORM transaction around it.
     """
     engine = session.get_bind()
-    values = {**_scan_values(session, None, serial, client, now), "code": batch_code}
+    by_lot = gtin is not None
+    values = {**_scan_values(session, None, serial, client, now), "code": batch_code,
+              **({"gtin": gtin, "lot": lot} if by_lot else {})}
     with committed_cursor(engine) as cursor:
         if engine.dialect.name == "postgresql":
-            cursor.execute(driver_sql(_POSTGRES_FIND_AND_SCAN, "postgresql"), values)
+            cursor.execute(driver_sql(_POSTGRES_FIND_AND_SCAN[by_lot], "postgresql"), values)
             row = cursor.fetchone()
             if row is None:
                 return None, None
             key, tally = batch_key(row), row[10:]
             return key, None if tally[0] is None else _tally(session, *tally)
-        cursor.execute(_SQLITE_FIND, values)
+        cursor.execute(_SQLITE_FIND[by_lot], values)
         row = cursor.fetchone()
         key = None if row is None else batch_key(row)
         if key is None or not key.is_public or serial > key.units_issued:

@@ -128,17 +128,27 @@ class TraceCache:
         self._items: OrderedDict[tuple[Any, ...], Any] = OrderedDict()
         self._lock = threading.Lock()
 
-    def get_or_build(self, key: tuple[Any, ...], build: Callable[[], Any]) -> Any:
-        """The cached value for key, built (outside the lock) on a miss."""
+    def get(self, key: tuple[Any, ...]) -> Any | None:
+        """The cached value for key, or None."""
         with self._lock:
             if key in self._items:
                 self._items.move_to_end(key)
                 return self._items[key]
-        value = build()
+        return None
+
+    def put(self, key: tuple[Any, ...], value: Any) -> None:
+        """Keep value for key, forgetting the least recently used beyond the size."""
         with self._lock:
             self._items[key] = value
             while len(self._items) > self.size:
                 self._items.popitem(last=False)
+
+    def get_or_build(self, key: tuple[Any, ...], build: Callable[[], Any]) -> Any:
+        """The cached value for key, built (outside the lock) on a miss."""
+        value = self.get(key)
+        if value is None:
+            value = build()
+            self.put(key, value)
         return value
 
 

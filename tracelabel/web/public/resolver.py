@@ -32,6 +32,7 @@ class PublicState:
     facts: trace.TraceCache
     pages: trace.TraceCache
     fragments: trace.TraceCache
+    lot_codes: trace.TraceCache  # (GTIN, lot) → the code of a public batch seen here
 
 
 def state() -> PublicState:
@@ -39,7 +40,8 @@ def state() -> PublicState:
     found = current_app.extensions.get(STATE_KEY)
     if found is None:
         found = PublicState(codes.parse_code_keys(current_app.config["CODE_KEYS"]),
-                            trace.TraceCache(4096), trace.TraceCache(1024), trace.TraceCache(4096))
+                            trace.TraceCache(4096), trace.TraceCache(1024), trace.TraceCache(4096),
+                            trace.TraceCache(65536))
         current_app.extensions[STATE_KEY] = found
     return found
 
@@ -144,10 +146,13 @@ def digital_link(rest: str) -> Response:
     except codes.CodeError as error:
         return digital_link_error(error)
     base = current_app.config["PUBLIC_URL"]
-    scans.begin_public_request(db.session)
-    key = None
-    if link.lot is not None and link.cpv is None:
-        key = trace.find_batch(db.session, gtin=link.gtin, lot=link.lot)
+    key, tally = _known_unit_scanned(link)
+    if key is None:
+        scans.begin_public_request(db.session)
+        if link.lot is not None and link.cpv is None:
+            key = trace.find_batch(db.session, gtin=link.gtin, lot=link.lot)
+            if key is not None and key.is_public:
+                state().lot_codes.put((link.gtin, link.lot), key.code)
     if key is None or not key.is_public:
         return product_response(link, base)
     levels = [linkset.Level(codes.build_digital_link(base, link.gtin, lot=link.lot), "batch", link.lot),
@@ -165,7 +170,28 @@ def digital_link(rest: str) -> Response:
         levels.insert(0, linkset.Level(codes.build_digital_link(base, link.gtin, lot=link.lot,
                                                                 serial=link.serial), "unit",
                                        link.lot, serial))
-    return batch_response(key, serial, unit_code, levels)
+    return batch_response(key, serial, unit_code, levels, tally)
+
+
+def _known_unit_scanned(link: codes.DigitalLink) -> tuple[trace.BatchKey | None,
+                                                          scans.ScanTally | None]:
+    """A unit's Digital Link opened as a page, when this process has seen its batch: the serial
+    checked against the batch's code, then the batch found and the scan recorded in one statement,
+    as for a short code. (None, None) to take the longer way: first sight of the batch, a serial
+    that does not check out, or a code whose GTIN or lot no longer match."""
+    if link.serial is None or link.lot is None or link.cpv is not None or not _opens_page_as_scan():
+        return None, None
+    code = state().lot_codes.get((link.gtin, link.lot))
+    if code is None:
+        return None, None
+    try:
+        unit = codes.parse_unit_code(f"{code}.{link.serial}", state().code_keys)
+    except codes.CodeError:
+        return None, None
+    with scans.writer_turn(db.session):
+        key, tally = scans.find_and_record(db.session, code, unit.serial, scan_requests.scan_client(),
+                                           gtin=link.gtin, lot=link.lot)
+    return (key, tally) if tally is not None else (None, None)
 
 
 def _special_request(levels: list[linkset.Level], wanted: str,
