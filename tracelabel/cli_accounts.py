@@ -159,24 +159,25 @@ def users_scope(email: str, scope: str) -> None:
 @click.argument("email")
 def users_deactivate(email: str) -> None:
     """Switch an account off: its sessions and API tokens are refused from the next request on."""
-    from tracelabel.services import accounts
-    from tracelabel.services.actors import SYSTEM
-
-    with unit_of_work() as session:
-        user = accounts.set_active(session, SYSTEM, accounts.find_user(session, email).id, False)
-    click.echo(f"Deactivated {user.email}: its sessions and API tokens no longer work.")
+    user_email = _set_active(email, False)
+    click.echo(f"Deactivated {user_email}: its sessions and API tokens no longer work.")
 
 
 @users_group.command("activate")
 @click.argument("email")
 def users_activate(email: str) -> None:
     """Switch an account on again (its unrevoked tokens work again; its person signs in afresh)."""
+    click.echo(f"Activated {_set_active(email, True)}.")
+
+
+def _set_active(email: str, active: bool) -> str:
+    """Switch the account with this e-mail address on or off; its address as stored."""
     from tracelabel.services import accounts
     from tracelabel.services.actors import SYSTEM
 
     with unit_of_work() as session:
-        user = accounts.set_active(session, SYSTEM, accounts.find_user(session, email).id, True)
-    click.echo(f"Activated {user.email}.")
+        return accounts.set_active(session, SYSTEM, accounts.find_user(session, email).id,
+                                   active).email
 
 
 @users_group.command("reset-password")

@@ -28,11 +28,11 @@ import time
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import func, select, text
-from sqlalchemy.engine import make_url
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 import tracelabel.models  # noqa: F401
+from tests.benchmarks import world
 from tests.factories import Factory
 from tracelabel import codes, create_app
 from tracelabel.db import Base, make_engine
@@ -43,18 +43,6 @@ from tracelabel.services.audit import verify_chain
 
 ROWS = 10_000
 HEADER = "sản phẩm;số lô;ngày sản xuất;hạn sử dụng;số lượng;đơn vị;mã vùng trồng;cơ sở chế biến\n"
-
-
-def database(base: str | None, folder: Path, name: str) -> str:
-    """A fresh SQLite file, or a fresh PostgreSQL database beside the one named."""
-    if not base:
-        return f"sqlite:///{folder / 'imports.db'}"
-    admin = make_engine(base)
-    with admin.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
-        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    admin.dispose()
-    return make_url(base).set(database=name).render_as_string(hide_password=False)
 
 
 def other_producer(url: str, folder: str, headers: dict[str, str], ready: Any, stop: Any,
@@ -132,8 +120,11 @@ def measure(url: str, rows_count: int, folder: str) -> dict[str, Any]:
 
 def child(args: argparse.Namespace) -> None:
     with tempfile.TemporaryDirectory() as folder:
-        url = database(args.database_url, Path(folder), args.scratch)
-        print(json.dumps(measure(url, args.rows, folder)))
+        url = world.fresh_database(args.database_url, Path(folder), args.scratch)
+        try:
+            print(json.dumps(measure(url, args.rows, folder)))
+        finally:
+            world.drop_database(url)
 
 
 def run(source: Path, args: argparse.Namespace, scratch: str) -> dict[str, Any]:
@@ -143,10 +134,12 @@ def run(source: Path, args: argparse.Namespace, scratch: str) -> dict[str, Any]:
     if args.database_url:
         command += ["--database-url", args.database_url]
     environment = {**os.environ, "PYTHONPATH": str(source)}
-    # The current benchmark runs against the baseline's code: copy this file beside it.
-    target = source / "tests" / "benchmarks" / "imports.py"
-    if target.resolve() != Path(__file__).resolve():
-        target.write_text(Path(__file__).read_text(encoding="utf-8"), encoding="utf-8")
+    # The current benchmark runs against the baseline's code: copy this file (and world.py, which
+    # it uses and an older tree may lack) beside it.
+    for benchmark_file in (Path(__file__), Path(world.__file__)):
+        target = source / "tests" / "benchmarks" / benchmark_file.name
+        if target.resolve() != benchmark_file.resolve():
+            target.write_text(benchmark_file.read_text(encoding="utf-8"), encoding="utf-8")
     result = subprocess.run(command, cwd=source, env=environment, check=True,
                             capture_output=True, text=True)
     return json.loads(result.stdout.strip().splitlines()[-1])

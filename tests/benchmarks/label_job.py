@@ -23,14 +23,12 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
-import io
 import json
 import os
 import resource
 import shutil
 import subprocess
 import sys
-import tarfile
 import tempfile
 import threading
 import time
@@ -146,15 +144,6 @@ def _pdf_size_and_pages(path: Path) -> tuple[int, int]:
     return size, pages
 
 
-def baseline_tree(ref: str, into: Path) -> Path:
-    """The files of a git revision, unpacked into a folder (no worktree, no change to .git)."""
-    archive = subprocess.run(["git", "-C", str(ROOT), "archive", "--format=tar", ref],
-                             check=True, capture_output=True).stdout
-    with tarfile.open(fileobj=io.BytesIO(archive)) as tar:
-        tar.extractall(into, filter="data")
-    return into
-
-
 def run_child(tree: Path, env: dict[str, str], url: str, batch_id: int, count: int) -> dict:
     """One size in a fresh interpreter importing tracelabel from `tree`."""
     command = [sys.executable, os.path.abspath(__file__), "--child", url, str(batch_id), str(count)]
@@ -193,7 +182,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         url = world.fresh_database(args.database_url, instance, DATABASE_NAME)
         trees = [("this tree", ROOT)]
         if args.baseline:
-            trees.insert(0, (f"at {args.baseline}", baseline_tree(args.baseline, workdir / "baseline")))
+            trees.insert(0, (f"at {args.baseline}", world.baseline_tree(args.baseline, workdir / "baseline")))
         batch_id = prepare(url, str(instance), max(sizes))
         env = {**os.environ, "TRACELABEL_DATABASE_URL": url, "TRACELABEL_INSTANCE_PATH": str(instance)}
         database = "PostgreSQL" if args.database_url else "SQLite"

@@ -32,13 +32,11 @@ from __future__ import annotations
 
 import argparse
 import http.client
-import io
 import os
 import shutil
 import socket
 import subprocess
 import sys
-import tarfile
 import tempfile
 import time
 from collections.abc import Sequence
@@ -150,15 +148,6 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
-def baseline_tree(ref: str, into: Path) -> Path:
-    """The files of a git revision, unpacked into a folder (no worktree, no change to .git)."""
-    archive = subprocess.run(["git", "-C", str(ROOT), "archive", "--format=tar", ref],
-                             check=True, capture_output=True).stdout
-    with tarfile.open(fileobj=io.BytesIO(archive)) as tar:
-        tar.extractall(into, filter="data")
-    return into
-
-
 class Server:
     """`tracelabel serve` from one source tree, on a loopback port, stopped by its process id."""
 
@@ -257,7 +246,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     try:
         if args.baseline:
             trees.insert(0, (f"at {args.baseline}",
-                             baseline_tree(args.baseline, workdir / "baseline")))
+                             world.baseline_tree(args.baseline, workdir / "baseline")))
         cases = prepare(url, str(instance), args.labels)
         env = {**os.environ, "TRACELABEL_DATABASE_URL": url, "TRACELABEL_INSTANCE_PATH": str(instance),
                "TRACELABEL_RATE_LIMITS_ENABLED": "false", "TRACELABEL_PUBLIC_URL": PUBLIC_URL}

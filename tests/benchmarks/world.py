@@ -9,6 +9,9 @@ writes the same world on both databases.
 
 from __future__ import annotations
 
+import io
+import subprocess
+import tarfile
 from pathlib import Path
 
 from sqlalchemy import Engine, text
@@ -21,6 +24,19 @@ from tracelabel.db import Base, make_engine
 SCAN_INDEXES = ("ix_scans_batch_scanned", "ix_scans_code_client")
 BATCH_CHUNK = 250_000
 SCAN_CHUNK = 1_000_000
+
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def baseline_tree(ref: str, into: Path) -> Path:
+    """The files of a git revision, unpacked into a folder (no worktree, no change to .git), for a
+    benchmark to measure beside today's code."""
+    archive = subprocess.run(["git", "-C", str(ROOT), "archive", "--format=tar", ref],
+                             check=True, capture_output=True).stdout
+    with tarfile.open(fileobj=io.BytesIO(archive)) as tar:
+        tar.extractall(into, filter="data")
+    return into
 
 
 def fresh_database(base: str | None, folder: Path, name: str) -> str:
